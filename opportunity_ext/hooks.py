@@ -1,0 +1,34 @@
+app_name = "opportunity_ext"
+app_title = "Opportunity Ext"
+app_publisher = "opportunity_ext contributors"
+app_description = "A complete sales-opportunity workbench for ERPNext 15"
+app_email = "opportunity-ext@example.com"
+app_license = "mit"
+
+required_apps = ["erpnext"]
+
+# Install, migrate, uninstall
+# ---------------------------
+after_install = "opportunity_ext.setup.after_install"
+after_migrate = "opportunity_ext.setup.after_migrate"
+before_uninstall = "opportunity_ext.setup.before_uninstall"
+
+# Desk
+# ----
+doctype_js = {
+	"Opportunity": "public/js/opportunity.js",
+}
+
+# Document events
+# ---------------
+doc_events = {
+	"Opportunity": {
+		"before_validate": "opportunity_ext.overrides.opportunity.before_validate",
+		"validate": "opportunity_ext.overrides.opportunity.validate",
+		"on_change": "opportunity_ext.overrides.opportunity.on_change",
+	},
+}
+
+# Tests
+# -----
+before_tests = "opportunity_ext.tests.before_tests"

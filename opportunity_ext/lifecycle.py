@@ -1,0 +1,89 @@
+"""Pure rules of an opportunity's life: no database, no frappe import, unit-tested directly."""
+
+from datetime import date
+
+WON_STATUS = "Converted"  # ERPNext's name for a won opportunity
+LOST_STATUS = "Lost"
+CLOSED_STATUS = "Closed"
+FINAL_STATUSES = (WON_STATUS, LOST_STATUS, CLOSED_STATUS)
+
+
+def closing_dates(
+	status: str,
+	previous_status: str | None,
+	previous_won_date: date | None,
+	previous_lost_date: date | None,
+	today: date,
+	opportunity_date: date | None,
+) -> dict:
+	"""Won/lost date and days to close for `status`.
+
+	A date is kept while the status stays, stamped `today` when the status is entered,
+	and cleared when the opportunity leaves it (reopened)."""
+	won_date = lost_date = None
+	if status == WON_STATUS:
+		won_date = previous_won_date if previous_status == WON_STATUS and previous_won_date else today
+	elif status == LOST_STATUS:
+		lost_date = previous_lost_date if previous_status == LOST_STATUS and previous_lost_date else today
+
+	closed_on = won_date or lost_date
+	days_to_close = 0  # an Int column: 0 while open
+	if closed_on and opportunity_date:
+		days_to_close = max((closed_on - opportunity_date).days, 0)
+	return {"won_date": won_date, "lost_date": lost_date, "days_to_close": days_to_close}
+
+
+def stage_probability(
+	probability: float,
+	previous_probability: float | None,
+	stage: str | None,
+	previous_stage: str | None,
+	stage_default: float,
+	is_new: bool,
+	field_default: float = 0,
+) -> float:
+	"""The probability to keep after a save.
+
+	Entering a stage (or creating the opportunity) takes the stage's default probability,
+	unless the user changed the probability in that same save. A new opportunity still
+	at the field's own default (ERPNext: 100) counts as unchanged. A stage default of 0
+	means the stage has none."""
+	if not stage or not stage_default:
+		return probability
+	if is_new:
+		return stage_default if probability in (0, field_default) else probability
+	if stage != previous_stage and probability == previous_probability:
+		return stage_default
+	return probability
+
+
+def weighted_amount(amount: float, probability: float) -> float:
+	return (amount or 0) * (probability or 0) / 100
+
+
+def merge_competitors(
+	detail_competitors: list[str],
+	listed_competitors: list[str],
+	previous_detail_competitors: list[str],
+) -> tuple[list[str], list[str]]:
+	"""Keep the detailed competitor table and ERPNext's `competitors` multi-select in step.
+
+	The detail table leads: a competitor removed from it leaves the multi-select too. A
+	competitor added to the multi-select alone (ERPNext's Lost dialog) gets a detail row.
+	Returns (competitors to add to the detail table, the new multi-select list)."""
+	removed_from_details = set(previous_detail_competitors) - set(detail_competitors)
+	to_add = [
+		competitor
+		for competitor in dict.fromkeys(listed_competitors)
+		if competitor not in detail_competitors and competitor not in removed_from_details
+	]
+	return to_add, list(dict.fromkeys([*detail_competitors, *to_add]))
+
+
+def duplicates(values: list) -> list:
+	seen, repeated = set(), []
+	for value in values:
+		if value in seen and value not in repeated:
+			repeated.append(value)
+		seen.add(value)
+	return repeated

@@ -1,0 +1,196 @@
+"""doc_events for ERPNext's Opportunity."""
+
+import frappe
+from frappe import _
+from frappe.utils import flt, getdate, today
+
+from opportunity_ext import lifecycle
+from opportunity_ext.pricing import default_selling_price_list, item_price_list_rate
+from opportunity_ext.setup.custom_fields import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
+
+
+def before_validate(doc, method=None):
+	# Runs before ERPNext's validate, which totals the items from these rates.
+	set_selling_price_list(doc)
+	set_item_rates(doc)
+
+
+def validate(doc, method=None):
+	validate_probability(doc)
+	apply_stage_probability(doc)
+	set_amounts(doc)
+	validate_purchase_process(doc)
+	validate_buying_committee(doc)
+	sync_competitors(doc)
+	stamp_closing_dates(doc)
+
+
+def on_change(doc, method=None):
+	"""Quotation and Sales Order change the status with `set_status(update=True)`, a
+	`db_set` that skips validate but runs on_change: stamp the dates from here too."""
+	expected = closing_dates_for(doc)
+	changed = {
+		field: value for field, value in expected.items() if _comparable(doc.get(field)) != _comparable(value)
+	}
+	if changed:
+		frappe.db.set_value("Opportunity", doc.name, changed, update_modified=False)
+		doc.update(changed)
+
+
+def _comparable(value):
+	# The database gives back 0 for an empty Int and date objects for dates.
+	if not value:
+		return None
+	return value if isinstance(value, int) else getdate(value)
+
+
+def set_selling_price_list(doc):
+	if not doc.selling_price_list and doc.get("items"):
+		doc.selling_price_list = default_selling_price_list(doc.opportunity_from, doc.party_name)
+
+
+def set_item_rates(doc):
+	if not doc.selling_price_list:
+		return
+	customer = doc.party_name if doc.opportunity_from == "Customer" else None
+	for item in doc.get("items"):
+		if item.item_code and not flt(item.rate):
+			item.rate = item_price_list_rate(
+				item_code=item.item_code,
+				uom=item.uom,
+				qty=item.qty,
+				price_list=doc.selling_price_list,
+				currency=doc.currency,
+				transaction_date=doc.transaction_date,
+				customer=customer,
+			)
+
+
+def validate_probability(doc):
+	if not 0 <= flt(doc.probability) <= 100:
+		frappe.throw(
+			_("Probability must be between 0 and 100, not {0}.").format(doc.probability),
+			title=_("Invalid Probability"),
+		)
+
+
+def apply_stage_probability(doc):
+	previous = doc.get_doc_before_save()
+	stage_default = (
+		flt(frappe.get_cached_value("Sales Stage", doc.sales_stage, "default_probability"))
+		if doc.sales_stage
+		else 0
+	)
+	doc.probability = lifecycle.stage_probability(
+		probability=flt(doc.probability),
+		previous_probability=flt(previous.probability) if previous else None,
+		stage=doc.sales_stage,
+		previous_stage=previous.sales_stage if previous else None,
+		stage_default=stage_default,
+		is_new=previous is None,
+		field_default=flt(doc.meta.get_field("probability").default),
+	)
+
+
+def set_amounts(doc):
+	"""With items the amount is their total; without, it stays what the user typed."""
+	if doc.get("items"):
+		doc.opportunity_amount = flt(doc.total)
+	conversion_rate = flt(doc.conversion_rate) or 1
+	doc.base_opportunity_amount = flt(doc.opportunity_amount) * conversion_rate
+	doc.weighted_amount = lifecycle.weighted_amount(flt(doc.opportunity_amount), flt(doc.probability))
+	doc.base_weighted_amount = flt(doc.weighted_amount) * conversion_rate
+
+
+def validate_purchase_process(doc):
+	allowed = ("", None, PURCHASE_PROCESS_INDIVIDUAL, PURCHASE_PROCESS_GROUP)
+	if doc.purchase_process not in allowed:
+		frappe.throw(
+			_("Purchase Process must be {0} or {1}.").format(
+				_(PURCHASE_PROCESS_INDIVIDUAL), _(PURCHASE_PROCESS_GROUP)
+			)
+		)
+	if doc.get("buying_committee") and doc.purchase_process != PURCHASE_PROCESS_GROUP:
+		frappe.throw(
+			_(
+				"A buying committee belongs to a {0}: set the Purchase Process to it or remove the members."
+			).format(_(PURCHASE_PROCESS_GROUP)),
+			title=_("Buying Committee"),
+		)
+
+
+def validate_buying_committee(doc):
+	contacts = [member.contact for member in doc.get("buying_committee") if member.contact]
+	if not contacts:
+		return
+
+	repeated = lifecycle.duplicates(contacts)
+	if repeated:
+		frappe.throw(_("Contact {0} is in the buying committee more than once.").format(repeated[0]))
+
+	linked = set(contacts_linked_to_party(doc.opportunity_from, doc.party_name, contacts))
+	for member in doc.get("buying_committee"):
+		if member.contact not in linked:
+			frappe.throw(
+				_("Row #{0}: Contact {1} is not linked to {2} {3}.").format(
+					member.idx, member.contact, _(doc.opportunity_from), doc.party_name
+				),
+				title=_("Buying Committee"),
+			)
+
+
+def contacts_linked_to_party(party_type: str, party: str, contacts: list[str]) -> list[str]:
+	"""Contacts among `contacts` linked to the party, or to the customer a lead became."""
+	parties = [(party_type, party)]
+	if party_type == "Lead":
+		customer = frappe.db.get_value("Customer", {"lead_name": party}, "name")
+		if customer:
+			parties.append(("Customer", customer))
+
+	link = frappe.qb.DocType("Dynamic Link")
+	party_match = None
+	for link_doctype, link_name in parties:
+		condition = (link.link_doctype == link_doctype) & (link.link_name == link_name)
+		party_match = condition if party_match is None else party_match | condition
+
+	return (
+		frappe.qb.from_(link)
+		.select(link.parent)
+		.distinct()
+		.where((link.parenttype == "Contact") & link.parent.isin(contacts) & party_match)
+		.run(pluck=True)
+	)
+
+
+def sync_competitors(doc):
+	detail_competitors = [row.competitor for row in doc.get("competitor_details") if row.competitor]
+	repeated = lifecycle.duplicates(detail_competitors)
+	if repeated:
+		frappe.throw(_("Competitor {0} is listed more than once.").format(repeated[0]))
+
+	previous = doc.get_doc_before_save()
+	previous_details = [row.competitor for row in previous.get("competitor_details")] if previous else []
+	to_add, listed = lifecycle.merge_competitors(
+		detail_competitors, [row.competitor for row in doc.get("competitors")], previous_details
+	)
+	for competitor in to_add:
+		doc.append("competitor_details", {"competitor": competitor})
+	if listed != [row.competitor for row in doc.get("competitors")]:
+		doc.set("competitors", [{"competitor": competitor} for competitor in listed])
+
+
+def stamp_closing_dates(doc):
+	"""Whatever a client sent for these fields is replaced by the server's own stamp."""
+	doc.update(closing_dates_for(doc))
+
+
+def closing_dates_for(doc) -> dict:
+	previous = doc.get_doc_before_save()
+	return lifecycle.closing_dates(
+		status=doc.status,
+		previous_status=previous.status if previous else None,
+		previous_won_date=getdate(previous.won_date) if previous and previous.won_date else None,
+		previous_lost_date=getdate(previous.lost_date) if previous and previous.lost_date else None,
+		today=getdate(today()),
+		opportunity_date=getdate(doc.transaction_date) if doc.transaction_date else None,
+	)

@@ -1,0 +1,141 @@
+// Opportunity form additions of opportunity_ext: declare won, stage probability,
+// item rates from the price list, amounts that follow the items.
+
+frappe.ui.form.on("Opportunity", {
+	refresh(frm) {
+		const can_declare_won =
+			!frm.is_new() &&
+			frm.perm[0].write &&
+			!["Converted", "Lost", "Closed"].includes(frm.doc.status);
+		if (can_declare_won) {
+			frm.add_custom_button(__("Declare Won"), () => frm.trigger("declare_won_dialog"));
+		}
+	},
+
+	status(frm) {
+		if (frm.doc.status === "Converted" && !frm.is_new() && !(frm.doc.won_reasons || []).length) {
+			frm.trigger("declare_won_dialog");
+		}
+	},
+
+	declare_won_dialog(frm) {
+		frappe.db.get_single_value("Opportunity Settings", "won_reasons_mandatory").then((mandatory) => {
+			const dialog = new frappe.ui.Dialog({
+				title: __("Declare Won"),
+				fields: [
+					{
+						fieldtype: "Table MultiSelect",
+						label: __("Won Reasons"),
+						fieldname: "won_reasons",
+						options: "Opportunity Won Reason Detail",
+						reqd: mandatory ? 1 : 0,
+					},
+					{
+						fieldtype: "Small Text",
+						label: __("Detailed Reason"),
+						fieldname: "detailed_reason",
+					},
+				],
+				primary_action_label: __("Declare Won"),
+				primary_action(values) {
+					frappe
+						.call({
+							method: "opportunity_ext.won.declare_opportunity_won",
+							args: {
+								opportunity: frm.doc.name,
+								won_reasons: (values.won_reasons || []).map((row) => row.won_reason),
+								detailed_reason: values.detailed_reason,
+							},
+							freeze: true,
+						})
+						.then(() => {
+							dialog.hide();
+							frm.reload_doc();
+						});
+				},
+			});
+			// Changing the status field to Converted opened this: leave it as saved if cancelled.
+			dialog.onhide = () => {
+				if (frm.is_dirty() && frm.doc.status === "Converted" && !(frm.doc.won_reasons || []).length) {
+					frm.reload_doc();
+				}
+			};
+			dialog.show();
+		});
+	},
+
+	sales_stage(frm) {
+		if (!frm.doc.sales_stage) return;
+		frappe.db.get_value("Sales Stage", frm.doc.sales_stage, "default_probability").then((r) => {
+			const probability = flt(r.message && r.message.default_probability);
+			if (probability) frm.set_value("probability", probability);
+		});
+	},
+
+	probability(frm) {
+		frm.trigger("set_weighted_amount");
+	},
+
+	opportunity_amount(frm) {
+		frm.trigger("set_weighted_amount");
+	},
+
+	conversion_rate(frm) {
+		frm.trigger("set_weighted_amount");
+	},
+
+	set_weighted_amount(frm) {
+		const weighted = (flt(frm.doc.opportunity_amount) * flt(frm.doc.probability)) / 100;
+		frm.set_value("weighted_amount", weighted);
+		frm.set_value("base_weighted_amount", weighted * (flt(frm.doc.conversion_rate) || 1));
+	},
+
+	total(frm) {
+		// With items, the opportunity amount is their total.
+		if ((frm.doc.items || []).length) {
+			frm.set_value("opportunity_amount", flt(frm.doc.total));
+		}
+	},
+
+	selling_price_list(frm) {
+		(frm.doc.items || []).forEach((row) => {
+			if (row.item_code) frm.events.set_item_rate(frm, row);
+		});
+	},
+
+	set_item_rate(frm, row) {
+		if (!row.item_code) return;
+		frappe
+			.call({
+				method: "opportunity_ext.pricing.get_item_rate",
+				args: {
+					item_code: row.item_code,
+					currency: frm.doc.currency,
+					transaction_date: frm.doc.transaction_date,
+					uom: row.uom,
+					qty: row.qty,
+					price_list: frm.doc.selling_price_list,
+					opportunity_from: frm.doc.opportunity_from,
+					party_name: frm.doc.party_name,
+				},
+			})
+			.then(({ message }) => {
+				if (!message) return;
+				if (!frm.doc.selling_price_list && message.price_list) {
+					frm.doc.selling_price_list = message.price_list;
+					frm.refresh_field("selling_price_list");
+				}
+				if (message.rate) frappe.model.set_value(row.doctype, row.name, "rate", message.rate);
+			});
+	},
+});
+
+frappe.ui.form.on("Opportunity Item", {
+	item_code(frm, cdt, cdn) {
+		// Without a uom yet, the server prices the item's stock uom.
+		frm.events.set_item_rate(frm, locals[cdt][cdn]);
+	},
+	uom(frm, cdt, cdn) {
+		frm.events.set_item_rate(frm, locals[cdt][cdn]);
+	},
+});

@@ -1,0 +1,149 @@
+"""Custom fields this app adds to ERPNext doctypes.
+
+One dict, keyed by doctype: applied on install and after every migrate, deleted on
+uninstall. Changing a field here and migrating updates every site.
+"""
+
+PURCHASE_PROCESS_INDIVIDUAL = "Individual Decision"
+PURCHASE_PROCESS_GROUP = "Group Decision"
+
+OPPORTUNITY_FIELDS = [
+	{
+		"fieldname": "selling_price_list",
+		"label": "Price List",
+		"fieldtype": "Link",
+		"options": "Price List",
+		"insert_after": "currency",
+		"description": "Item rates default from this selling price list.",
+	},
+	{
+		"fieldname": "weighted_amount",
+		"label": "Weighted Amount",
+		"fieldtype": "Currency",
+		"options": "currency",
+		"insert_after": "opportunity_amount",
+		"read_only": 1,
+		"no_copy": 1,
+		"description": "Opportunity amount × probability.",
+	},
+	{
+		"fieldname": "base_weighted_amount",
+		"label": "Weighted Amount (Company Currency)",
+		"fieldtype": "Currency",
+		"options": "Company:company:default_currency",
+		"insert_after": "base_opportunity_amount",
+		"read_only": 1,
+		"no_copy": 1,
+	},
+	{
+		"fieldname": "purchase_process_section",
+		"label": "Purchase Process",
+		"fieldtype": "Section Break",
+		"insert_after": "base_weighted_amount",
+	},
+	{
+		"fieldname": "purchase_process",
+		"label": "Purchase Process",
+		"fieldtype": "Select",
+		"options": f"\n{PURCHASE_PROCESS_INDIVIDUAL}\n{PURCHASE_PROCESS_GROUP}",
+		"insert_after": "purchase_process_section",
+		"description": "How the customer decides: one person, or a buying committee.",
+	},
+	{
+		"fieldname": "buying_committee",
+		"label": "Buying Committee",
+		"fieldtype": "Table",
+		"options": "Opportunity Buying Committee Member",
+		"insert_after": "purchase_process",
+		"depends_on": f'eval:doc.purchase_process=="{PURCHASE_PROCESS_GROUP}"',
+	},
+	{
+		"fieldname": "competitor_section",
+		"label": "Competitors",
+		"fieldtype": "Section Break",
+		"insert_after": "buying_committee",
+		"collapsible": 1,
+		"collapsible_depends_on": "eval:(doc.competitor_details || []).length",
+	},
+	{
+		"fieldname": "competitor_details",
+		"label": "Competitor Details",
+		"fieldtype": "Table",
+		"options": "Opportunity Competitor",
+		"insert_after": "competitor_section",
+	},
+	{
+		"fieldname": "won_detail_section",
+		"label": "Won Reasons",
+		"fieldtype": "Section Break",
+		"insert_after": "competitors",
+		"depends_on": 'eval:doc.status==="Converted"',
+	},
+	{
+		"fieldname": "won_reasons",
+		"label": "Won Reasons",
+		"fieldtype": "Table MultiSelect",
+		"options": "Opportunity Won Reason Detail",
+		"insert_after": "won_detail_section",
+		"read_only": 1,
+		"no_copy": 1,
+	},
+	{
+		"fieldname": "column_break_won",
+		"fieldtype": "Column Break",
+		"insert_after": "won_reasons",
+	},
+	{
+		"fieldname": "won_detailed_reason",
+		"label": "Detailed Won Reason",
+		"fieldtype": "Small Text",
+		"insert_after": "column_break_won",
+		"read_only": 1,
+		"no_copy": 1,
+	},
+	{
+		"fieldname": "won_date",
+		"label": "Won Date",
+		"fieldtype": "Date",
+		"insert_after": "transaction_date",
+		"read_only": 1,
+		"no_copy": 1,
+		"search_index": 1,
+		"depends_on": "eval:doc.won_date",
+	},
+	{
+		"fieldname": "lost_date",
+		"label": "Lost Date",
+		"fieldtype": "Date",
+		"insert_after": "won_date",
+		"read_only": 1,
+		"no_copy": 1,
+		"search_index": 1,
+		"depends_on": "eval:doc.lost_date",
+	},
+	{
+		"fieldname": "days_to_close",
+		"label": "Days to Close",
+		"fieldtype": "Int",
+		"insert_after": "lost_date",
+		"read_only": 1,
+		"no_copy": 1,
+		"depends_on": "eval:doc.won_date || doc.lost_date",
+		"description": "Won or lost date minus the opportunity date.",
+	},
+]
+
+SALES_STAGE_FIELDS = [
+	{
+		"fieldname": "default_probability",
+		"label": "Default Probability (%)",
+		"fieldtype": "Percent",
+		"insert_after": "stage_name",
+		"description": "An opportunity entering this stage takes this probability.",
+	},
+]
+
+CUSTOM_FIELDS = {
+	"Opportunity": OPPORTUNITY_FIELDS,
+	"Sales Stage": SALES_STAGE_FIELDS,
+}

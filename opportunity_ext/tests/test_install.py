@@ -1,0 +1,136 @@
+"""Install, uninstall, reinstall and migrate leave a site as they should."""
+
+import hashlib
+
+import frappe
+from frappe.installer import install_app, remove_app
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, now_datetime, today
+
+from opportunity_ext.setup import after_migrate
+from opportunity_ext.setup.custom_fields import CUSTOM_FIELDS
+from opportunity_ext.tests.utils import company, make_customer
+
+APP = "opportunity_ext"
+MODULE = "Opportunity Ext"
+SEEDED_PREFIX = "OPPEXT-SEED-"
+SEEDED_COUNT = 3000
+
+
+def our_custom_fields() -> list[dict]:
+	rows = []
+	for doctype, fields in CUSTOM_FIELDS.items():
+		rows += frappe.get_all(
+			"Custom Field",
+			filters={"dt": doctype, "fieldname": ("in", [f["fieldname"] for f in fields])},
+			fields=["name", "modified"],
+			order_by="name",
+		)
+	return rows
+
+
+def leftovers() -> dict:
+	"""Everything of the app's that uninstall must take away."""
+	found = {"Custom Field": len(our_custom_fields())}
+	for doctype, fields in CUSTOM_FIELDS.items():
+		found[f"Property Setter on {doctype}"] = frappe.db.count(
+			"Property Setter",
+			{"doc_type": doctype, "field_name": ("in", [f["fieldname"] for f in fields])},
+		)
+	for doctype in ("DocType", "Report", "Workspace", "Print Format", "Number Card", "Dashboard Chart"):
+		found[doctype] = frappe.db.count(doctype, {"module": MODULE})
+	found["Module Def"] = frappe.db.count("Module Def", {"name": MODULE})
+	found["tables"] = len(frappe.db.sql("show tables like 'tabOpportunity Won Reason%%'"))
+	return {what: count for what, count in found.items() if count}
+
+
+def erpnext_columns() -> list[str]:
+	custom = {f["fieldname"] for f in CUSTOM_FIELDS["Opportunity"]}
+	columns = frappe.db.get_table_columns("Opportunity")
+	return sorted(c for c in columns if c not in custom)
+
+
+def opportunities_digest() -> tuple[int, str]:
+	"""Count and hash of every opportunity's ERPNext columns."""
+	columns = ", ".join(f"`{c}`" for c in erpnext_columns())
+	rows = frappe.db.sql(f"select {columns} from `tabOpportunity` order by name")
+	return len(rows), hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def seed_opportunities(count: int) -> None:
+	"""Plain rows, as a site that used ERPNext for years would have them."""
+	party = make_customer()
+	currency = frappe.get_cached_value("Company", company(), "default_currency")
+	statuses = ("Open", "Replied", "Quotation", "Converted", "Lost", "Closed")
+	now = now_datetime()
+	fields = [
+		"name", "creation", "modified", "owner", "modified_by", "docstatus", "naming_series",
+		"opportunity_from", "party_name", "customer_name", "title", "status", "company",
+		"transaction_date", "currency", "conversion_rate", "opportunity_amount",
+		"base_opportunity_amount", "probability", "opportunity_type",
+	]  # fmt: skip
+	values = [
+		(
+			f"{SEEDED_PREFIX}{i:06d}",
+			now,
+			now,
+			"Administrator",
+			"Administrator",
+			0,
+			"CRM-OPP-.YYYY.-",
+			"Customer",
+			party,
+			party,
+			party,
+			statuses[i % len(statuses)],
+			company(),
+			add_days(today(), -(i % 400)),
+			currency,
+			1,
+			i * 10,
+			i * 10,
+			i % 100,
+			"Sales",
+		)  # fmt: skip
+		for i in range(count)
+	]
+	frappe.db.bulk_insert("Opportunity", fields, values)
+
+
+class TestInstall(FrappeTestCase):
+	def test_migrate_twice_is_a_no_op(self):
+		after_migrate()
+		before = our_custom_fields()
+		self.assertEqual(len(before), sum(len(fields) for fields in CUSTOM_FIELDS.values()))
+
+		after_migrate()
+		after_migrate()
+		self.assertEqual(our_custom_fields(), before)
+
+	def test_install_on_a_busy_site_uninstall_and_reinstall(self):
+		try:
+			remove_app(APP, yes=True, no_backup=True)
+			self.assertNotIn(APP, frappe.get_installed_apps())
+			self.assertEqual(leftovers(), {})
+
+			seed_opportunities(SEEDED_COUNT)
+			frappe.db.commit()
+			with_data = opportunities_digest()
+			self.assertGreaterEqual(with_data[0], SEEDED_COUNT)
+
+			install_app(APP)
+			self.assertEqual(opportunities_digest(), with_data, "install changed existing opportunities")
+			self.assertEqual(len(our_custom_fields()), sum(len(f) for f in CUSTOM_FIELDS.values()))
+			self.assertTrue(frappe.db.exists("DocType", "Opportunity Won Reason"))
+
+			remove_app(APP, yes=True, no_backup=True)
+			self.assertEqual(leftovers(), {})
+			self.assertEqual(opportunities_digest(), with_data, "uninstall changed the opportunities")
+		finally:
+			if APP not in frappe.get_installed_apps():
+				install_app(APP)
+			frappe.db.delete("Opportunity", {"name": ("like", f"{SEEDED_PREFIX}%")})
+			frappe.db.commit()
+
+		self.assertIn(APP, frappe.get_installed_apps())
+		self.assertEqual(leftovers().get("Custom Field"), len(our_custom_fields()))

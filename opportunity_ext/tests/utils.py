@@ -1,0 +1,143 @@
+"""Small data helpers for the site tests: each makes just what a test needs."""
+
+import frappe
+from frappe.utils import today
+
+
+def company() -> str:
+	return (
+		frappe.db.get_single_value("Global Defaults", "default_company")
+		or frappe.get_all("Company", pluck="name", limit=1)[0]
+	)
+
+
+def leaf(doctype: str) -> str:
+	return frappe.get_all(doctype, filters={"is_group": 0}, pluck="name", order_by="lft", limit=1)[0]
+
+
+def make_customer(name: str = "_OppExt Customer", **kwargs) -> str:
+	if not frappe.db.exists("Customer", name):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_group": leaf("Customer Group"),
+				"territory": leaf("Territory"),
+				**kwargs,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_lead(name: str = "_OppExt Lead") -> str:
+	existing = frappe.db.get_value("Lead", {"lead_name": name})
+	if existing:
+		return existing
+	return frappe.get_doc({"doctype": "Lead", "lead_name": name}).insert(ignore_permissions=True).name
+
+
+def make_contact(first_name: str, link_doctype: str, link_name: str) -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": first_name,
+				"links": [{"link_doctype": link_doctype, "link_name": link_name}],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def make_item(item_code: str = "_OppExt Item", **kwargs) -> str:
+	if not frappe.db.exists("Item", item_code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": item_code,
+				"item_name": item_code,
+				"item_group": leaf("Item Group"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+				"is_sales_item": 1,
+				**kwargs,
+			}
+		).insert(ignore_permissions=True)
+	return item_code
+
+
+def make_item_price(item_code: str, rate: float, price_list: str = "Standard Selling") -> str:
+	frappe.db.delete("Item Price", {"item_code": item_code, "price_list": price_list})
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Item Price",
+				"item_code": item_code,
+				"price_list": price_list,
+				"price_list_rate": rate,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def make_price_list(name: str, currency: str) -> str:
+	if not frappe.db.exists("Price List", name):
+		frappe.get_doc(
+			{"doctype": "Price List", "price_list_name": name, "currency": currency, "selling": 1}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_exchange_rate(from_currency: str, to_currency: str, rate: float, date: str | None = None) -> None:
+	"""Exchange rates can't be fetched online in tests: record the one a test needs."""
+	date = date or today()
+	filters = {"from_currency": from_currency, "to_currency": to_currency, "date": date}
+	frappe.db.delete("Currency Exchange", filters)
+	frappe.get_doc(
+		{"doctype": "Currency Exchange", **filters, "exchange_rate": rate, "for_selling": 1, "for_buying": 1}
+	).insert(ignore_permissions=True)
+
+
+def make_opportunity(party: str | None = None, items: list[dict] | None = None, **kwargs):
+	doc = frappe.get_doc(
+		{
+			"doctype": "Opportunity",
+			"opportunity_from": kwargs.pop("opportunity_from", "Customer"),
+			"party_name": party or make_customer(),
+			"company": company(),
+			"currency": kwargs.pop(
+				"currency", frappe.get_cached_value("Company", company(), "default_currency")
+			),
+			"transaction_date": kwargs.pop("transaction_date", today()),
+			"items": items or [],
+			**kwargs,
+		}
+	)
+	return doc.insert(ignore_permissions=True)
+
+
+def make_sales_stage(name: str, default_probability: float) -> str:
+	if not frappe.db.exists("Sales Stage", name):
+		frappe.get_doc({"doctype": "Sales Stage", "stage_name": name}).insert(ignore_permissions=True)
+	frappe.db.set_value("Sales Stage", name, "default_probability", default_probability)
+	return name
+
+
+def make_competitor(name: str) -> str:
+	if not frappe.db.exists("Competitor", name):
+		frappe.get_doc({"doctype": "Competitor", "competitor_name": name}).insert(ignore_permissions=True)
+	return name
+
+
+def make_user(email: str, roles: list[str]) -> str:
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		)
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	user.add_roles(*roles)
+	return email

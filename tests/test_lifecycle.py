@@ -1,0 +1,93 @@
+"""Unit tests of the pure lifecycle rules (no site needed)."""
+
+from datetime import date
+
+from opportunity_ext import lifecycle
+
+TODAY = date(2026, 11, 24)
+OPENED = date(2026, 11, 4)
+
+
+def dates(status, previous_status=None, won=None, lost=None):
+	return lifecycle.closing_dates(status, previous_status, won, lost, TODAY, OPENED)
+
+
+def test_winning_stamps_today_and_days_to_close():
+	assert dates("Converted", "Quotation") == {"won_date": TODAY, "lost_date": None, "days_to_close": 20}
+
+
+def test_losing_stamps_lost_date():
+	assert dates("Lost", "Open") == {"lost_date": TODAY, "won_date": None, "days_to_close": 20}
+
+
+def test_stamp_is_kept_while_status_stays():
+	earlier = date(2026, 11, 10)
+	assert dates("Converted", "Converted", won=earlier)["won_date"] == earlier
+	assert dates("Converted", "Converted", won=earlier)["days_to_close"] == 6
+
+
+def test_reopening_clears_dates():
+	assert dates("Open", "Lost", lost=date(2026, 11, 10)) == {
+		"won_date": None,
+		"lost_date": None,
+		"days_to_close": 0,
+	}
+
+
+def test_won_after_lost_drops_the_lost_date():
+	result = dates("Converted", "Lost", lost=date(2026, 11, 10))
+	assert result["lost_date"] is None and result["won_date"] == TODAY
+
+
+def test_days_to_close_never_negative():
+	result = lifecycle.closing_dates("Lost", "Open", None, None, TODAY, date(2026, 12, 1))
+	assert result["days_to_close"] == 0
+
+
+def test_new_opportunity_takes_stage_default_unless_given():
+	assert lifecycle.stage_probability(0, None, "Prospecting", None, 10, is_new=True) == 10
+	assert lifecycle.stage_probability(100, None, "Prospecting", None, 10, True, field_default=100) == 10
+	assert lifecycle.stage_probability(35, None, "Prospecting", None, 10, True, field_default=100) == 35
+
+
+def test_stage_change_moves_probability():
+	assert lifecycle.stage_probability(10, 10, "Proposal", "Prospecting", 60, is_new=False) == 60
+
+
+def test_user_probability_in_same_save_wins_over_stage():
+	assert lifecycle.stage_probability(75, 10, "Proposal", "Prospecting", 60, is_new=False) == 75
+
+
+def test_user_probability_kept_while_stage_stays():
+	assert lifecycle.stage_probability(75, 60, "Proposal", "Proposal", 60, is_new=False) == 75
+
+
+def test_stage_without_default_leaves_probability():
+	assert lifecycle.stage_probability(42, 42, "Proposal", "Prospecting", 0, is_new=False) == 42
+
+
+def test_weighted_amount():
+	assert lifecycle.weighted_amount(2000, 25) == 500
+	assert lifecycle.weighted_amount(None, 25) == 0
+
+
+def test_competitor_from_lost_dialog_gets_a_detail_row():
+	to_add, listed = lifecycle.merge_competitors(["Acme"], ["Acme", "Globex"], ["Acme"])
+	assert to_add == ["Globex"]
+	assert listed == ["Acme", "Globex"]
+
+
+def test_competitor_removed_from_details_leaves_multiselect():
+	to_add, listed = lifecycle.merge_competitors(["Acme"], ["Acme", "Globex"], ["Acme", "Globex"])
+	assert to_add == []
+	assert listed == ["Acme"]
+
+
+def test_details_lead_when_multiselect_drops_one():
+	to_add, listed = lifecycle.merge_competitors(["Acme", "Globex"], ["Acme"], ["Acme", "Globex"])
+	assert to_add == [] and listed == ["Acme", "Globex"]
+
+
+def test_duplicates():
+	assert lifecycle.duplicates(["a", "b", "a", "c", "b", "a"]) == ["a", "b"]
+	assert lifecycle.duplicates([]) == []
