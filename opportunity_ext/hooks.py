@@ -26,7 +26,12 @@ doc_events = {
 		"before_validate": "opportunity_ext.overrides.opportunity.before_validate",
 		"validate": "opportunity_ext.overrides.opportunity.validate",
 		"on_change": "opportunity_ext.overrides.opportunity.on_change",
+		"onload": "opportunity_ext.overrides.opportunity.onload",
 	},
+	"Sales Order": {"validate": "opportunity_ext.overrides.sales_order.validate"},
+	"Sales Invoice": {"validate": "opportunity_ext.overrides.sales_invoice.validate"},
+	"Payment Entry": {"validate": "opportunity_ext.overrides.payment_entry.validate"},
+	"Journal Entry": {"validate": "opportunity_ext.overrides.journal_entry.validate"},
 }
 
 # Tests

@@ -5,6 +5,7 @@ from frappe import _
 from frappe.utils import flt, getdate, today
 
 from opportunity_ext import lifecycle
+from opportunity_ext.balance import opportunity_balance
 from opportunity_ext.pricing import default_selling_price_list, item_price_list_rate
 from opportunity_ext.setup.custom_fields import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
 
@@ -23,6 +24,13 @@ def validate(doc, method=None):
 	validate_buying_committee(doc)
 	sync_competitors(doc)
 	stamp_closing_dates(doc)
+
+
+def onload(doc, method=None):
+	"""The form's balance section arrives with the document: no second round trip."""
+	if not doc.is_new():
+		# getdoc has checked read permission already
+		doc.set_onload("balance", opportunity_balance(doc.name, doc.company))
 
 
 def on_change(doc, method=None):

@@ -143,7 +143,28 @@ SALES_STAGE_FIELDS = [
 	},
 ]
 
+
+def opportunity_link(insert_after: str) -> dict:
+	"""The voucher's opportunity: what its balance counts for (see links.py)."""
+	return {
+		"fieldname": "opportunity",
+		"label": "Opportunity",
+		"fieldtype": "Link",
+		"options": "Opportunity",
+		"insert_after": insert_after,
+		"search_index": 1,
+		"allow_on_submit": 0,
+		"in_standard_filter": 1,
+		"print_hide": 1,
+		"description": "Counts in this opportunity's balance.",
+	}
+
+
 CUSTOM_FIELDS = {
 	"Opportunity": OPPORTUNITY_FIELDS,
 	"Sales Stage": SALES_STAGE_FIELDS,
+	"Sales Order": [opportunity_link("customer_name")],
+	"Sales Invoice": [opportunity_link("customer_name")],
+	"Payment Entry": [opportunity_link("party_name")],
+	"Journal Entry": [opportunity_link("company")],
 }

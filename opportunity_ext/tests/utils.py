@@ -141,3 +141,70 @@ def make_user(email: str, roles: list[str]) -> str:
 	user = frappe.get_doc("User", email)
 	user.add_roles(*roles)
 	return email
+
+
+def make_sales_invoice(customer: str, rate: float, qty: float = 1, submit: bool = True, **kwargs):
+	item = kwargs.pop("item_code", None) or make_item()
+	invoice = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": customer,
+			"company": company(),
+			"posting_date": kwargs.pop("posting_date", today()),
+			"items": [{"item_code": item, "qty": qty, "rate": rate}],
+			**kwargs,
+		}
+	)
+	invoice.set_missing_values()
+	invoice.insert(ignore_permissions=True)
+	if submit:
+		invoice.submit()
+	return invoice
+
+
+def make_payment(reference_doctype: str, reference_name: str, amount: float | None = None, submit=True):
+	"""A receipt against an invoice or order, through ERPNext's own 'Create Payment'."""
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+	payment = get_payment_entry(reference_doctype, reference_name, party_amount=amount)
+	payment.reference_no = "OPPEXT"
+	payment.reference_date = today()
+	if amount is not None:
+		payment.paid_amount = amount
+		payment.received_amount = (
+			amount * (payment.source_exchange_rate or 1) / (payment.target_exchange_rate or 1)
+		)
+		for reference in payment.references:
+			reference.allocated_amount = min(amount, reference.outstanding_amount)
+	payment.insert(ignore_permissions=True)
+	if submit:
+		payment.submit()
+	return payment
+
+
+def make_advance(customer: str, amount: float, **kwargs):
+	"""An unallocated receipt from the customer."""
+	from erpnext.accounts.party import get_party_account
+
+	payment = frappe.new_doc("Payment Entry")
+	payment.update(
+		{
+			"payment_type": "Receive",
+			"company": company(),
+			"posting_date": today(),
+			"party_type": "Customer",
+			"party": customer,
+			"paid_from": get_party_account("Customer", customer, company()),
+			"paid_to": frappe.get_cached_value("Company", company(), "default_cash_account"),
+			"paid_amount": amount,
+			"received_amount": amount,
+			"reference_no": "OPPEXT-ADV",
+			"reference_date": today(),
+			**kwargs,
+		}
+	)
+	payment.setup_party_account_field()
+	payment.set_missing_values()
+	payment.insert(ignore_permissions=True)
+	payment.submit()
+	return payment

@@ -10,6 +10,65 @@ frappe.ui.form.on("Opportunity", {
 		if (can_declare_won) {
 			frm.add_custom_button(__("Declare Won"), () => frm.trigger("declare_won_dialog"));
 		}
+		frm.trigger("show_balance");
+	},
+
+	show_balance(frm) {
+		const balance = frm.doc.__onload && frm.doc.__onload.balance;
+		if (!balance || !balance.vouchers.length) return;
+
+		const money = (value) => format_currency(value, balance.company_currency);
+		const owed = flt(balance.balance);
+		const headline =
+			owed > 0
+				? __("Customer owes {0}", [money(owed)])
+				: owed < 0
+				? __("Customer is owed {0}", [money(-owed)])
+				: __("Settled");
+		frm.dashboard.add_indicator(
+			__("Balance: {0}", [headline]),
+			owed > 0 ? "orange" : owed < 0 ? "blue" : "green"
+		);
+
+		const figures = [
+			[__("Invoiced"), balance.invoiced],
+			[__("Returned"), balance.returned],
+			[__("Received"), balance.paid],
+			[__("Outstanding"), balance.balance],
+		]
+			.map(
+				([label, value]) => `<div class="col-sm-3 col-6 oppext-balance-figure">
+					<div class="text-muted small">${label}</div>
+					<div class="h5">${money(value)}</div>
+				</div>`
+			)
+			.join("");
+		const vouchers = balance.vouchers
+			.map(
+				(v) => `<tr>
+					<td>${__(v.voucher_type)}</td>
+					<td><a href="/app/${frappe.router.slug(v.voucher_type)}/${encodeURIComponent(v.voucher_no)}">${frappe.utils.escape_html(v.voucher_no)}</a></td>
+					<td>${frappe.datetime.str_to_user(v.posting_date)}</td>
+					<td class="text-right">${money(v.amount)}</td>
+				</tr>`
+			)
+			.join("");
+		const in_party_currency =
+			balance.account_currency && balance.account_currency !== balance.company_currency
+				? `<p class="text-muted small">${__("In {0}: {1}", [
+						balance.account_currency,
+						format_currency(balance.balance_in_account_currency, balance.account_currency),
+				  ])}</p>`
+				: "";
+		frm.dashboard.add_section(
+			`<div class="row">${figures}</div>${in_party_currency}
+			<table class="table table-sm small oppext-balance-vouchers">
+				<thead><tr><th>${__("Voucher Type")}</th><th>${__("Voucher")}</th><th>${__("Date")}</th>
+				<th class="text-right">${__("Amount")}</th></tr></thead>
+				<tbody>${vouchers}</tbody>
+			</table>`,
+			__("Opportunity Balance")
+		);
 	},
 
 	status(frm) {

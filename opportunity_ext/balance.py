@@ -1,0 +1,163 @@
+"""An opportunity's balance, read from ERPNext's Payment Ledger.
+
+A ledger row counts for the opportunity when the voucher it settles against (its
+`against_voucher`) is linked to the opportunity: the invoice itself, payments and
+credit notes allocated to it (also an unlinked advance a reconciliation allocated to
+it), and linked payments left unallocated. That is how ERPNext's Accounts Receivable
+computes an invoice's outstanding, so the two agree.
+"""
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Count, Max, Min, Sum
+from frappe.query_builder.terms import ParameterizedValueWrapper as ValueWrapper
+
+from opportunity_ext.links import LINKED_VOUCHER_TYPES
+
+BALANCE_KEYS = ("debit", "credit", "invoiced", "returned", "paid", "balance", "balance_in_account_currency")
+
+
+def linked_vouchers(opportunities: list[str]):
+	"""Submitted vouchers linked to the opportunities: (voucher_type, voucher_no, opportunity)."""
+	union = None
+	for voucher_type in LINKED_VOUCHER_TYPES:
+		table = frappe.qb.DocType(voucher_type)
+		query = (
+			frappe.qb.from_(table)
+			.select(
+				ValueWrapper(voucher_type).as_("voucher_type"),
+				table.name.as_("voucher_no"),
+				table.opportunity.as_("opportunity"),
+			)
+			.where(table.opportunity.isin(opportunities) & (table.docstatus == 1))
+		)
+		union = query if union is None else union.union_all(query)
+	return union
+
+
+def ledger_rows(opportunities: list[str]):
+	"""The opportunities' live receivable Payment Ledger rows, with the opportunity they count for."""
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	vouchers = linked_vouchers(opportunities).as_("linked")
+	return (
+		(
+			frappe.qb.from_(ple)
+			.join(vouchers)
+			.on(
+				(ple.against_voucher_type == vouchers.voucher_type)
+				& (ple.against_voucher_no == vouchers.voucher_no)
+			)
+			.where((ple.delinked == 0) & (ple.account_type == "Receivable") & (ple.party_type == "Customer"))
+		),
+		ple,
+		vouchers,
+	)
+
+
+def get_balances(opportunities: list[str]) -> dict[str, dict]:
+	"""Balance and breakdown of many opportunities in one query, in company currency.
+
+	`balance_in_account_currency` is the receivable account's (the customer's) currency
+	when all rows share one; `account_currency` is None when they don't."""
+	opportunities = list(dict.fromkeys(opportunities))
+	if not opportunities:
+		return {}
+	query, ple, vouchers = ledger_rows(opportunities)
+	from_invoice = ple.voucher_type == "Sales Invoice"
+	rows = (
+		query.select(
+			vouchers.opportunity,
+			Sum(Case().when(ple.amount > 0, ple.amount).else_(0)).as_("debit"),
+			Sum(Case().when(ple.amount < 0, -ple.amount).else_(0)).as_("credit"),
+			Sum(Case().when(from_invoice & (ple.amount > 0), ple.amount).else_(0)).as_("invoiced"),
+			Sum(Case().when(from_invoice & (ple.amount < 0), -ple.amount).else_(0)).as_("returned"),
+			Sum(Case().when(from_invoice, 0).else_(-ple.amount)).as_("paid"),
+			Sum(ple.amount).as_("balance"),
+			Sum(ple.amount_in_account_currency).as_("balance_in_account_currency"),
+			Min(ple.account_currency).as_("account_currency"),
+			Max(ple.account_currency).as_("max_account_currency"),
+		)
+		.groupby(vouchers.opportunity)
+		.run(as_dict=True)
+	)
+	balances = {name: empty_balance() for name in opportunities}
+	for row in rows:
+		single_currency = row.pop("max_account_currency") == row.account_currency
+		balances[row.pop("opportunity")] = {
+			**{key: frappe.utils.flt(row[key]) for key in BALANCE_KEYS},
+			"account_currency": row.account_currency if single_currency else None,
+		}
+	return balances
+
+
+def empty_balance() -> dict:
+	return {**{key: 0.0 for key in BALANCE_KEYS}, "account_currency": None}
+
+
+def get_balance_vouchers(opportunity: str) -> list[dict]:
+	"""The vouchers behind an opportunity's balance, each with its ledger figures."""
+	query, ple, _vouchers = ledger_rows([opportunity])
+	return (
+		query.select(
+			ple.voucher_type,
+			ple.voucher_no,
+			Min(ple.posting_date).as_("posting_date"),
+			Sum(Case().when(ple.amount > 0, ple.amount).else_(0)).as_("debit"),
+			Sum(Case().when(ple.amount < 0, -ple.amount).else_(0)).as_("credit"),
+			Sum(ple.amount).as_("amount"),
+			Sum(ple.amount_in_account_currency).as_("amount_in_account_currency"),
+			Min(ple.account_currency).as_("account_currency"),
+			Max(ple.account_currency).as_("max_account_currency"),
+		)
+		.groupby(ple.voucher_type, ple.voucher_no)
+		.orderby(Min(ple.posting_date))
+		.orderby(ple.voucher_no)
+		.run(as_dict=True)
+	)
+
+
+def balance_from_vouchers(vouchers: list[dict]) -> dict:
+	"""The same totals as get_balances, added up from one opportunity's voucher rows."""
+	balance = empty_balance()
+	currencies = set()
+	for voucher in vouchers:
+		from_invoice = voucher.voucher_type == "Sales Invoice"
+		balance["debit"] += voucher.debit
+		balance["credit"] += voucher.credit
+		balance["invoiced"] += voucher.debit if from_invoice else 0
+		balance["returned"] += voucher.credit if from_invoice else 0
+		balance["paid"] += 0 if from_invoice else -voucher.amount
+		balance["balance"] += voucher.amount
+		balance["balance_in_account_currency"] += voucher.amount_in_account_currency
+		currencies |= {voucher.account_currency, voucher.pop("max_account_currency")}
+	if len(currencies) == 1:
+		balance["account_currency"] = currencies.pop()
+	return balance
+
+
+def opportunity_balance(opportunity: str, company: str) -> dict:
+	"""Balance, breakdown and vouchers of one opportunity, in one query."""
+	vouchers = get_balance_vouchers(opportunity)
+	return {
+		**balance_from_vouchers(vouchers),
+		"company_currency": frappe.get_cached_value("Company", company, "default_currency"),
+		"vouchers": vouchers,
+	}
+
+
+@frappe.whitelist()
+def get_opportunity_balance(opportunity: str) -> dict:
+	"""Balance, breakdown and vouchers of one opportunity, for a user who may read it."""
+	if not frappe.has_permission("Opportunity", "read", doc=opportunity):
+		frappe.throw(_("Not permitted to read Opportunity {0}").format(opportunity), frappe.PermissionError)
+	return opportunity_balance(opportunity, frappe.db.get_value("Opportunity", opportunity, "company"))
+
+
+@frappe.whitelist()
+def get_opportunity_balances(opportunities: list[str] | str) -> dict[str, dict]:
+	"""Balances of the opportunities the user may read, for list views and reports."""
+	if isinstance(opportunities, str):
+		opportunities = frappe.parse_json(opportunities)
+	readable = frappe.get_list("Opportunity", filters={"name": ("in", opportunities)}, pluck="name")
+	return get_balances(readable)
