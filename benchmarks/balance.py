@@ -2,8 +2,6 @@
 
 Run on a throwaway site (it bulk-inserts ledger rows):
     BENCHMARK=balance ./run-tests
-or on a site of your own:
-    PYTHONPATH=<this repo> bench --site <site> execute benchmarks.balance.run
 
 Prints one opportunity's balance time at ~10k and ~1M GL entries (goal: ratio <= 2),
 the balance column of 1,000 opportunities in one query against a naive per-voucher

@@ -19,6 +19,10 @@ doctype_js = {
 	"Opportunity": "public/js/opportunity.js",
 }
 
+# Print formats
+# -------------
+jinja = {"methods": ["opportunity_ext.print_utils.bidi_text"]}
+
 # Document events
 # ---------------
 doc_events = {
@@ -28,6 +32,8 @@ doc_events = {
 		"on_change": "opportunity_ext.overrides.opportunity.on_change",
 		"onload": "opportunity_ext.overrides.opportunity.onload",
 	},
+	"Quotation": {"after_mapping": "opportunity_ext.overrides.quotation.after_mapping"},
+	"Supplier Quotation": {"after_mapping": "opportunity_ext.overrides.supplier_quotation.after_mapping"},
 	"Sales Order": {"validate": "opportunity_ext.overrides.sales_order.validate"},
 	"Sales Invoice": {"validate": "opportunity_ext.overrides.sales_invoice.validate"},
 	"Payment Entry": {"validate": "opportunity_ext.overrides.payment_entry.validate"},

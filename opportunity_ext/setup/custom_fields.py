@@ -160,7 +160,36 @@ def opportunity_link(insert_after: str) -> dict:
 	}
 
 
+# Carried from the opportunity by get_mapped_doc: same fieldnames on both doctypes.
+QUOTATION_FIELDS = [
+	{
+		"fieldname": "opportunity_owner",
+		"label": "Opportunity Owner",
+		"fieldtype": "Link",
+		"options": "User",
+		"insert_after": "opportunity",
+		"description": "The salesperson responsible: printed as the customer's contact.",
+	},
+	{
+		"fieldname": "sales_stage",
+		"label": "Sales Stage",
+		"fieldtype": "Link",
+		"options": "Sales Stage",
+		"insert_after": "opportunity_owner",
+		"print_hide": 1,
+	},
+	{
+		"fieldname": "purchase_process",
+		"label": "Purchase Process",
+		"fieldtype": "Select",
+		"options": f"\n{PURCHASE_PROCESS_INDIVIDUAL}\n{PURCHASE_PROCESS_GROUP}",
+		"insert_after": "sales_stage",
+		"print_hide": 1,
+	},
+]
+
 CUSTOM_FIELDS = {
+	"Quotation": QUOTATION_FIELDS,
 	"Opportunity": OPPORTUNITY_FIELDS,
 	"Sales Stage": SALES_STAGE_FIELDS,
 	"Sales Order": [opportunity_link("customer_name")],

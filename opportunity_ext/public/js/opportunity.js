@@ -10,7 +10,39 @@ frappe.ui.form.on("Opportunity", {
 		if (can_declare_won) {
 			frm.add_custom_button(__("Declare Won"), () => frm.trigger("declare_won_dialog"));
 		}
+		if (!frm.is_new() && frm.doc.status !== "Lost" && frappe.model.can_create("Sales Invoice")) {
+			frm.add_custom_button(
+				__("Sales Invoice"),
+				() => frm.trigger("make_sales_invoice"),
+				__("Create")
+			);
+		}
 		frm.trigger("show_balance");
+	},
+
+	make_sales_invoice(frm) {
+		if (!(frm.doc.items || []).length) {
+			frappe.msgprint(__("Add the items you sell to this opportunity before invoicing it."));
+			return;
+		}
+		frappe
+			.xcall("opportunity_ext.mappers.invoice_customer", { opportunity: frm.doc.name })
+			.then((customer) => {
+				if (customer) {
+					frappe.model.open_mapped_doc({
+						method: "opportunity_ext.mappers.make_sales_invoice",
+						frm: frm,
+					});
+					return;
+				}
+				frappe.confirm(
+					__("{0} {1} is not a customer yet. Create the customer now?", [
+						__(frm.doc.opportunity_from),
+						frm.doc.party_name.bold(),
+					]),
+					() => frm.trigger("make_customer")
+				);
+			});
 	},
 
 	show_balance(frm) {

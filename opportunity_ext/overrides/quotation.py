@@ -1,0 +1,5 @@
+def after_mapping(doc, method=None, source_doc=None):
+	"""ERPNext links a quotation to its opportunity only when the opportunity has no
+	items (else per row); the balance and reports need the header link always."""
+	if source_doc is not None and source_doc.doctype == "Opportunity":
+		doc.opportunity = source_doc.name
