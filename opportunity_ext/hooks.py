@@ -29,15 +29,23 @@ doc_events = {
 	"Opportunity": {
 		"before_validate": "opportunity_ext.overrides.opportunity.before_validate",
 		"validate": "opportunity_ext.overrides.opportunity.validate",
+		"on_update": "opportunity_ext.overrides.opportunity.on_update",
 		"on_change": "opportunity_ext.overrides.opportunity.on_change",
 		"onload": "opportunity_ext.overrides.opportunity.onload",
 	},
+	"ToDo": {"on_update": "opportunity_ext.assignment.sync_owner_to_assignment"},
 	"Quotation": {"after_mapping": "opportunity_ext.overrides.quotation.after_mapping"},
 	"Supplier Quotation": {"after_mapping": "opportunity_ext.overrides.supplier_quotation.after_mapping"},
 	"Sales Order": {"validate": "opportunity_ext.overrides.sales_order.validate"},
 	"Sales Invoice": {"validate": "opportunity_ext.overrides.sales_invoice.validate"},
 	"Payment Entry": {"validate": "opportunity_ext.overrides.payment_entry.validate"},
 	"Journal Entry": {"validate": "opportunity_ext.overrides.journal_entry.validate"},
+}
+
+# Scheduled jobs
+# --------------
+scheduler_events = {
+	"daily": ["opportunity_ext.auto_close.run_daily"],
 }
 
 # Tests

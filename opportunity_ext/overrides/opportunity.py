@@ -5,7 +5,9 @@ from frappe import _
 from frappe.utils import flt, getdate, today
 
 from opportunity_ext import lifecycle
+from opportunity_ext.assignment import sync_assignment_to_owner
 from opportunity_ext.balance import opportunity_balance
+from opportunity_ext.follow_up import sync_follow_up_event, validate_next_contact
 from opportunity_ext.pricing import default_selling_price_list, item_price_list_rate
 from opportunity_ext.setup.custom_fields import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
 
@@ -24,6 +26,12 @@ def validate(doc, method=None):
 	validate_buying_committee(doc)
 	sync_competitors(doc)
 	stamp_closing_dates(doc)
+	validate_next_contact(doc)
+
+
+def on_update(doc, method=None):
+	sync_follow_up_event(doc)
+	sync_assignment_to_owner(doc)
 
 
 def onload(doc, method=None):

@@ -22,6 +22,7 @@ from opportunity_ext.tests.utils import (
 	make_price_list,
 	make_sales_stage,
 	make_user,
+	make_won_reason,
 )
 from opportunity_ext.won import declare_opportunity_won
 
@@ -137,6 +138,8 @@ class TestCompetitors(FrappeTestCase):
 class TestWonLost(FrappeTestCase):
 	def setUp(self):
 		set_won_reasons_mandatory(1)
+		for reason in ("Price", "Relationship"):
+			make_won_reason(reason)
 
 	def test_declare_won_stamps_date_and_reasons(self):
 		opp = make_opportunity(transaction_date=add_days(today(), -12))

@@ -2,28 +2,65 @@
 
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 
 from opportunity_ext.setup.custom_fields import CUSTOM_FIELDS
+from opportunity_ext.setup.property_setters import PROPERTY_SETTERS
 
 DEFAULT_WON_REASONS = ("Price", "Product Fit", "Relationship", "Service and Support", "Delivery Time")
 
 
 def after_install():
+	from opportunity_ext.assignment import create_assignment_rule
+
 	apply_customizations()
 	create_default_won_reasons()
+	create_default_settings()
+	create_assignment_rule()
 
 
 def after_migrate():
+	from opportunity_ext.auto_close import sync_stock_job
+
 	apply_customizations()
+	sync_stock_job()
 
 
 def before_uninstall():
+	from opportunity_ext.assignment import delete_assignment_rule_if_unchanged
+	from opportunity_ext.auto_close import restore_stock_job
+
 	remove_customizations()
+	delete_assignment_rule_if_unchanged()
+	restore_stock_job()
 
 
 def apply_customizations():
-	"""Idempotent: a field is saved only when its definition changed."""
+	"""Idempotent: a field or property is saved only when its definition changed."""
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
+	for setter in PROPERTY_SETTERS:
+		if property_setter_value(setter) != setter["value"]:
+			make_property_setter(
+				setter["doctype"],
+				setter.get("fieldname"),
+				setter["property"],
+				setter["value"],
+				setter["property_type"],
+				for_doctype=setter["doctype_or_field"] == "DocType",
+				validate_fields_for_doctype=False,
+			)
+
+
+def property_setter_filters(setter: dict) -> dict:
+	return {
+		"doc_type": setter["doctype"],
+		"field_name": setter.get("fieldname") or ("is", "not set"),
+		"property": setter["property"],
+	}
+
+
+def property_setter_value(setter: dict) -> str | None:
+	return frappe.db.get_value("Property Setter", property_setter_filters(setter), "value")
 
 
 def remove_customizations():
@@ -32,6 +69,17 @@ def remove_customizations():
 		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": ("in", fieldnames)})
 		frappe.db.delete("Custom Field", {"dt": doctype, "fieldname": ("in", fieldnames)})
 		frappe.clear_cache(doctype=doctype)
+	for setter in PROPERTY_SETTERS:
+		frappe.db.delete("Property Setter", property_setter_filters(setter))
+		frappe.clear_cache(doctype=setter["doctype"])
+
+
+def create_default_settings():
+	"""Auto-close starts disabled, set up like ERPNext's own: Replied opportunities."""
+	settings = frappe.get_single("Opportunity Settings")
+	if not settings.auto_close_statuses:
+		settings.append("auto_close_statuses", {"status": "Replied"})
+		settings.save(ignore_permissions=True)
 
 
 def create_default_won_reasons():

@@ -7,8 +7,11 @@ from frappe.installer import install_app, remove_app
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime, today
 
-from opportunity_ext.setup import after_migrate
+from opportunity_ext.assignment import ASSIGNMENT_RULE
+from opportunity_ext.auto_close import STOCK_JOB_METHOD
+from opportunity_ext.setup import after_migrate, property_setter_filters
 from opportunity_ext.setup.custom_fields import CUSTOM_FIELDS
+from opportunity_ext.setup.property_setters import PROPERTY_SETTERS
 from opportunity_ext.tests.utils import company, make_customer
 
 APP = "opportunity_ext"
@@ -40,6 +43,12 @@ def leftovers() -> dict:
 	for doctype in ("DocType", "Report", "Workspace", "Print Format", "Number Card", "Dashboard Chart"):
 		found[doctype] = frappe.db.count(doctype, {"module": MODULE})
 	found["Module Def"] = frappe.db.count("Module Def", {"name": MODULE})
+	found["Notification"] = frappe.db.count("Notification", {"module": MODULE})
+	found["Assignment Rule"] = frappe.db.count("Assignment Rule", {"name": ASSIGNMENT_RULE})
+	for setter in PROPERTY_SETTERS:
+		found[f"Property Setter {setter['property']}"] = frappe.db.count(
+			"Property Setter", property_setter_filters(setter)
+		)
 	found["tables"] = len(frappe.db.sql("show tables like 'tabOpportunity Won Reason%%'"))
 	return {what: count for what, count in found.items() if count}
 
@@ -97,6 +106,22 @@ def seed_opportunities(count: int) -> None:
 	frappe.db.bulk_insert("Opportunity", fields, values)
 
 
+def reinstall_state_reset():
+	"""Frappe keeps the doc_events of the running process in frappe.local and clear_cache()
+	does not drop them: after an in-process (un)install they must be read again."""
+	frappe.local.doc_events_hooks = None
+
+
+def uninstall():
+	remove_app(APP, yes=True, no_backup=True)
+	reinstall_state_reset()
+
+
+def install():
+	install_app(APP)
+	reinstall_state_reset()
+
+
 class TestInstall(FrappeTestCase):
 	def test_migrate_twice_is_a_no_op(self):
 		after_migrate()
@@ -109,7 +134,7 @@ class TestInstall(FrappeTestCase):
 
 	def test_install_on_a_busy_site_uninstall_and_reinstall(self):
 		try:
-			remove_app(APP, yes=True, no_backup=True)
+			uninstall()
 			self.assertNotIn(APP, frappe.get_installed_apps())
 			self.assertEqual(leftovers(), {})
 
@@ -118,17 +143,31 @@ class TestInstall(FrappeTestCase):
 			with_data = opportunities_digest()
 			self.assertGreaterEqual(with_data[0], SEEDED_COUNT)
 
-			install_app(APP)
+			install()
 			self.assertEqual(opportunities_digest(), with_data, "install changed existing opportunities")
 			self.assertEqual(len(our_custom_fields()), sum(len(f) for f in CUSTOM_FIELDS.values()))
 			self.assertTrue(frappe.db.exists("DocType", "Opportunity Won Reason"))
+			self.assertTrue(frappe.db.exists("Assignment Rule", ASSIGNMENT_RULE))
+			self.assertTrue(frappe.db.exists("Notification", "Opportunity Follow-up Due"))
+			self.assertTrue(frappe.get_meta("Opportunity").track_changes)
 
-			remove_app(APP, yes=True, no_backup=True)
+			# auto-close on: ERPNext's job is stopped, and uninstall gives it back
+			settings = frappe.get_single("Opportunity Settings")
+			settings.auto_close_enabled = 1
+			settings.save()
+			self.assertEqual(
+				frappe.db.get_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped"), 1
+			)
+
+			uninstall()
 			self.assertEqual(leftovers(), {})
 			self.assertEqual(opportunities_digest(), with_data, "uninstall changed the opportunities")
+			self.assertEqual(
+				frappe.db.get_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped"), 0
+			)
 		finally:
 			if APP not in frappe.get_installed_apps():
-				install_app(APP)
+				install()
 			frappe.db.delete("Opportunity", {"name": ("like", f"{SEEDED_PREFIX}%")})
 			frappe.db.commit()
 

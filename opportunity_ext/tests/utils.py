@@ -208,3 +208,11 @@ def make_advance(customer: str, amount: float, **kwargs):
 	payment.insert(ignore_permissions=True)
 	payment.submit()
 	return payment
+
+
+def make_won_reason(name: str) -> str:
+	if not frappe.db.exists("Opportunity Won Reason", name):
+		frappe.get_doc({"doctype": "Opportunity Won Reason", "won_reason": name}).insert(
+			ignore_permissions=True
+		)
+	return name
