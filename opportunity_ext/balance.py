@@ -18,8 +18,10 @@ from opportunity_ext.links import LINKED_VOUCHER_TYPES
 BALANCE_KEYS = ("debit", "credit", "invoiced", "returned", "paid", "balance", "balance_in_account_currency")
 
 
-def linked_vouchers(opportunities: list[str]):
-	"""Submitted vouchers linked to the opportunities: (voucher_type, voucher_no, opportunity)."""
+def linked_vouchers(opportunities):
+	"""Submitted vouchers linked to the opportunities: (voucher_type, voucher_no, opportunity).
+
+	`opportunities` is a list of names, or a subquery selecting them (reports)."""
 	union = None
 	for voucher_type in LINKED_VOUCHER_TYPES:
 		table = frappe.qb.DocType(voucher_type)
@@ -36,7 +38,7 @@ def linked_vouchers(opportunities: list[str]):
 	return union
 
 
-def ledger_rows(opportunities: list[str]):
+def ledger_rows(opportunities):
 	"""The opportunities' live receivable Payment Ledger rows, with the opportunity they count for."""
 	ple = frappe.qb.DocType("Payment Ledger Entry")
 	vouchers = linked_vouchers(opportunities).as_("linked")
@@ -161,3 +163,24 @@ def get_opportunity_balances(opportunities: list[str] | str) -> dict[str, dict]:
 		opportunities = frappe.parse_json(opportunities)
 	readable = frappe.get_list("Opportunity", filters={"name": ("in", opportunities)}, pluck="name")
 	return get_balances(readable)
+
+
+def balance_by(opportunities, field: str) -> dict[str | None, dict]:
+	"""Balance figures of the opportunities (a subquery of names) summed by an Opportunity field."""
+	query, ple, vouchers = ledger_rows(opportunities)
+	opportunity = frappe.qb.DocType("Opportunity")
+	from_invoice = ple.voucher_type == "Sales Invoice"
+	rows = (
+		query.join(opportunity)
+		.on(opportunity.name == vouchers.opportunity)
+		.select(
+			opportunity[field].as_("group_value"),
+			Sum(Case().when(from_invoice & (ple.amount > 0), ple.amount).else_(0)).as_("invoiced"),
+			Sum(Case().when(from_invoice & (ple.amount < 0), -ple.amount).else_(0)).as_("returned"),
+			Sum(Case().when(from_invoice, 0).else_(-ple.amount)).as_("paid"),
+			Sum(ple.amount).as_("balance"),
+		)
+		.groupby(opportunity[field])
+		.run(as_dict=True)
+	)
+	return {row.pop("group_value"): row for row in rows}

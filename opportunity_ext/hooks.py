@@ -15,6 +15,9 @@ before_uninstall = "opportunity_ext.setup.before_uninstall"
 
 # Desk
 # ----
+# Filters shared by the app's reports
+app_include_js = "/assets/opportunity_ext/js/opportunity_reports.js"
+
 doctype_js = {
 	"Opportunity": "public/js/opportunity.js",
 }

@@ -12,11 +12,13 @@ DEFAULT_WON_REASONS = ("Price", "Product Fit", "Relationship", "Service and Supp
 
 def after_install():
 	from opportunity_ext.assignment import create_assignment_rule
+	from opportunity_ext.kanban import create_kanban_board
 
 	apply_customizations()
 	create_default_won_reasons()
 	create_default_settings()
 	create_assignment_rule()
+	create_kanban_board()
 
 
 def after_migrate():
@@ -29,10 +31,12 @@ def after_migrate():
 def before_uninstall():
 	from opportunity_ext.assignment import delete_assignment_rule_if_unchanged
 	from opportunity_ext.auto_close import restore_stock_job
+	from opportunity_ext.kanban import delete_kanban_board
 
 	remove_customizations()
 	delete_assignment_rule_if_unchanged()
 	restore_stock_job()
+	delete_kanban_board()
 
 
 def apply_customizations():

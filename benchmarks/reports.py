@@ -1,0 +1,122 @@
+"""Benchmark: each report at 10,000 and 100,000 opportunities.
+
+Run on a throwaway site (it bulk-inserts opportunities):
+    BENCHMARK=reports ./run-tests
+
+Goal: at most 10x the time for 10x the opportunities (linear or better), which a
+per-row query would break.
+"""
+
+import importlib
+import statistics
+import time
+
+import frappe
+from frappe.utils import add_days, now_datetime, today
+
+from opportunity_ext.tests.utils import company, make_competitor, make_customer, make_sales_stage
+
+PREFIX = "BENCH-RP-"
+REPORTS = (
+	"Opportunity Pipeline",
+	"Won and Lost Analysis",
+	"Competitor Analysis",
+	"Campaign Performance",
+	"Time to Close",
+	"First Response Time by Owner",
+)
+STATUSES = ("Open", "Replied", "Quotation", "Converted", "Lost", "Closed")
+
+
+def setup_masters():
+	stages = [make_sales_stage(f"_Bench Stage {i}", 10 * (i + 1)) for i in range(6)]
+	campaigns = []
+	for i in range(10):
+		name = f"_Bench Campaign {i}"
+		if not frappe.db.exists("Campaign", name):
+			frappe.get_doc({"doctype": "Campaign", "campaign_name": name}).insert()
+		campaigns.append(name)
+	competitors = [make_competitor(f"_Bench Competitor {i}") for i in range(8)]
+	reason = "_Bench Lost Reason"
+	if not frappe.db.exists("Opportunity Lost Reason", reason):
+		frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": reason}).insert()
+	frappe.db.commit()
+	return stages, campaigns, competitors, reason
+
+
+def seed(start: int, stop: int, masters) -> None:
+	stages, campaigns, competitors, reason = masters
+	customer = make_customer("_OppExt Bench Customer")
+	currency = frappe.get_cached_value("Company", company(), "default_currency")
+	now = now_datetime()
+	base = ["creation", "modified", "owner", "modified_by", "docstatus"]
+	stamp = (now, now, "Administrator", "Administrator", 0)
+	opportunities, competitor_rows, reason_rows = [], [], []
+	for i in range(start, stop):
+		name = f"{PREFIX}{i:07d}"
+		status = STATUSES[i % len(STATUSES)]
+		closed = add_days(today(), -(i % 300)) if status in ("Converted", "Lost") else None
+		opportunities.append(
+			(name, *stamp, "Customer", customer, customer, customer, status, company(), add_days(today(), -(i % 365) - 30),
+				currency, 1, 1000 + i % 5000, 1000 + i % 5000, 50, (1000 + i % 5000) / 2, stages[i % 6],
+				campaigns[i % 10], "Campaign", "Sales", f"rep{i % 20}@example.com",
+				closed if status == "Converted" else None, closed if status == "Lost" else None,
+				(i % 300) if closed else 0, (i % 86400) if i % 3 else 0)  # fmt: skip
+		)
+		competitor_rows.append(
+			(frappe.generate_hash(length=12), *stamp, name, "Opportunity", "competitor_details", 1,
+				competitors[i % 8], 900 + i % 100)  # fmt: skip
+		)
+		if status == "Lost":
+			reason_rows.append(
+				(frappe.generate_hash(length=12), *stamp, name, "Opportunity", "lost_reasons", 1, reason)
+			)
+	fields = ["name", *base, "opportunity_from", "party_name", "customer_name", "title", "status", "company",
+		"transaction_date", "currency", "conversion_rate", "opportunity_amount", "base_opportunity_amount",
+		"probability", "base_weighted_amount", "sales_stage", "campaign", "source", "opportunity_type",
+		"opportunity_owner", "won_date", "lost_date", "days_to_close", "first_response_time"]  # fmt: skip
+	child = ["name", *base, "parent", "parenttype", "parentfield", "idx"]
+	for chunk in range(0, len(opportunities), 20_000):
+		frappe.db.bulk_insert("Opportunity", fields, opportunities[chunk : chunk + 20_000])
+		frappe.db.bulk_insert(
+			"Opportunity Competitor", [*child, "competitor", "offer_amount"], competitor_rows[chunk : chunk + 20_000]
+		)
+	frappe.db.bulk_insert("Opportunity Lost Reason Detail", [*child, "lost_reason"], reason_rows)
+	frappe.db.commit()
+	frappe.db.sql("analyze table `tabOpportunity`, `tabOpportunity Competitor`, `tabOpportunity Lost Reason Detail`")
+
+
+def time_reports(repeat: int = 3) -> dict[str, float]:
+	timings = {}
+	for report in REPORTS:
+		module = importlib.import_module(
+			f"opportunity_ext.opportunity_ext.report.{frappe.scrub(report)}.{frappe.scrub(report)}"
+		)
+		filters = {"company": company(), "from_date": add_days(today(), -800), "to_date": today()}
+		samples = []
+		for _ in range(repeat):
+			start = time.perf_counter()
+			module.execute(filters)
+			samples.append(time.perf_counter() - start)
+		timings[report] = statistics.median(samples)
+	return timings
+
+
+def run(small: int = 10_000, large: int = 100_000):
+	from opportunity_ext.tests import before_tests
+
+	if not frappe.db.a_row_exists("Company"):
+		before_tests()
+	masters = setup_masters()
+	print(f"seeding {small} opportunities ...", flush=True)
+	seed(0, small, masters)
+	at_small = time_reports()
+	print(f"seeding up to {large} ...", flush=True)
+	seed(small, large, masters)
+	at_large = time_reports()
+
+	print()
+	print(f"{'report':<32} {small:>10,} {large:>10,}  ratio (goal <= 10)")
+	for report in REPORTS:
+		ratio = at_large[report] / at_small[report]
+		print(f"{report:<32} {at_small[report] * 1000:>8.0f}ms {at_large[report] * 1000:>8.0f}ms  {ratio:5.1f}")

@@ -1,0 +1,15 @@
+// Copyright (c) 2026, opportunity_ext contributors
+// For license information, please see license.txt
+
+frappe.query_reports["Opportunity Pipeline"] = {
+	filters: opportunity_ext.report_filters([
+		{
+			fieldname: "group_by",
+			label: __("Group By"),
+			fieldtype: "Select",
+			options: ["Sales Stage", "Opportunity Owner", "Campaign"],
+			default: "Sales Stage",
+		},
+		{ fieldname: "include_closed", label: __("Include Closed"), fieldtype: "Check" },
+	]),
+};

@@ -1,0 +1,81 @@
+# Copyright (c) 2026, opportunity_ext contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.query_builder.functions import Count, Sum
+
+from opportunity_ext.balance import balance_by
+from opportunity_ext.reports import OPEN_STATUSES, company_currency, currency_column, permitted
+
+GROUPS = {"Sales Stage": "sales_stage", "Opportunity Owner": "opportunity_owner", "Campaign": "campaign"}
+
+
+@frappe.read_only()
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	group_by = filters.get("group_by") or "Sales Stage"
+	field = GROUPS.get(group_by)
+	if not field:
+		frappe.throw(_("Group By must be one of {0}.").format(", ".join(_(g) for g in GROUPS)))
+
+	opportunity = frappe.qb.DocType("Opportunity")
+	selected = permitted(opportunity, filters)
+	if not filters.get("include_closed"):
+		selected &= opportunity.status.isin(OPEN_STATUSES)
+
+	rows = (
+		frappe.qb.from_(opportunity)
+		.select(
+			opportunity[field].as_("group_value"),
+			Count(opportunity.name).as_("opportunities"),
+			Sum(opportunity.base_opportunity_amount).as_("amount"),
+			Sum(opportunity.base_weighted_amount).as_("weighted_amount"),
+		)
+		.where(selected)
+		.groupby(opportunity[field])
+		.run(as_dict=True)
+	)
+	opportunity_names = frappe.qb.from_(opportunity).select(opportunity.name).where(selected)
+	balances = balance_by(opportunity_names, field)
+	currency = company_currency(filters)
+	for row in rows:
+		row.balance = balances.get(row.group_value, {}).get("balance", 0)
+		row.currency = currency
+		row.group_value = row.group_value or _("Not Set")
+
+	rows = sort_rows(rows, field)
+	columns = [
+		{"fieldname": "group_value", "label": _(group_by), "fieldtype": "Data", "width": 200},
+		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
+		currency_column("amount", "Amount"),
+		currency_column("weighted_amount", "Weighted Amount"),
+		currency_column("balance", "Balance"),
+	]
+	return columns, rows, None, funnel_chart(rows)
+
+
+def sort_rows(rows: list[dict], field: str) -> list[dict]:
+	"""Stages in funnel order (by their default probability), other groups largest first."""
+	if field != "sales_stage":
+		return sorted(rows, key=lambda row: -(row.amount or 0))
+	order = {
+		stage.name: (stage.default_probability or 0, stage.name)
+		for stage in frappe.get_all("Sales Stage", fields=["name", "default_probability"])
+	}
+	return sorted(rows, key=lambda row: order.get(row.group_value, (1000, row.group_value)))
+
+
+def funnel_chart(rows: list[dict]) -> dict:
+	return {
+		"data": {
+			"labels": [row.group_value for row in rows],
+			"datasets": [
+				{"name": _("Amount"), "values": [row.amount or 0 for row in rows]},
+				{"name": _("Weighted Amount"), "values": [row.weighted_amount or 0 for row in rows]},
+			],
+		},
+		"type": "bar",
+		"fieldtype": "Currency",
+		"colors": ["#2490ef", "#7cd6fd"],
+	}

@@ -1,0 +1,14 @@
+// Copyright (c) 2026, opportunity_ext contributors
+// For license information, please see license.txt
+
+frappe.query_reports["Time to Close"] = {
+	filters: opportunity_ext.report_filters([
+		{
+			fieldname: "group_by",
+			label: __("Group By"),
+			fieldtype: "Select",
+			options: ["Opportunity Type", "Source", "Opportunity Owner"],
+			default: "Opportunity Type",
+		},
+	]),
+};

@@ -1,0 +1,92 @@
+# Copyright (c) 2026, opportunity_ext contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Coalesce
+from frappe.utils import flt, getdate
+from pypika import analytics
+
+from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
+from opportunity_ext.reports import permitted
+
+DIMENSIONS = {
+	"Opportunity Type": "opportunity_type",
+	"Source": "source",
+	"Opportunity Owner": "opportunity_owner",
+}
+
+
+@frappe.read_only()
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	dimension = filters.get("group_by") or "Opportunity Type"
+	field = DIMENSIONS.get(dimension)
+	if not field:
+		frappe.throw(_("Group By must be one of {0}.").format(", ".join(_(d) for d in DIMENSIONS)))
+
+	opportunity = frappe.qb.DocType("Opportunity")
+	closed_on = Coalesce(opportunity.won_date, opportunity.lost_date)
+	condition = permitted(opportunity, filters, date_field=None) & opportunity.status.isin(
+		(WON_STATUS, LOST_STATUS)
+	)
+	if filters.get("from_date"):
+		condition &= closed_on >= getdate(filters.from_date)
+	if filters.get("to_date"):
+		condition &= closed_on <= getdate(filters.to_date)
+
+	outcome = Case().when(opportunity.status == WON_STATUS, "Won").else_("Lost")
+	days = opportunity.days_to_close
+	rows = (
+		frappe.qb.from_(opportunity)
+		.select(
+			opportunity[field].as_("group_value"),
+			outcome.as_("outcome"),
+			analytics.Count(opportunity.name)
+			.over(opportunity[field], opportunity.status)
+			.as_("opportunities"),
+			analytics.Avg(days).over(opportunity[field], opportunity.status).as_("average_days"),
+			analytics.Median(days).over(opportunity[field], opportunity.status).as_("median_days"),
+		)
+		.distinct()
+		.where(condition)
+		.run(as_dict=True)
+	)
+	for row in rows:
+		row.group_value = row.group_value or _("Not Set")
+		row.outcome = _(row.outcome)
+		row.average_days = flt(row.average_days, 1)
+		row.median_days = flt(row.median_days, 1)
+	rows.sort(key=lambda row: (row.group_value, row.outcome))
+
+	columns = [
+		{"fieldname": "group_value", "label": _(dimension), "fieldtype": "Data", "width": 200},
+		{"fieldname": "outcome", "label": _("Outcome"), "fieldtype": "Data", "width": 90},
+		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
+		{
+			"fieldname": "average_days",
+			"label": _("Average Days to Close"),
+			"fieldtype": "Float",
+			"width": 170,
+		},
+		{"fieldname": "median_days", "label": _("Median Days to Close"), "fieldtype": "Float", "width": 170},
+	]
+	groups = list(dict.fromkeys(row.group_value for row in rows))
+
+	def averages(outcome):
+		by_group = {row.group_value: row.average_days for row in rows if row.outcome == outcome}
+		return [by_group.get(group, 0) for group in groups]
+
+	chart = {
+		"data": {
+			"labels": groups,
+			"datasets": [
+				{"name": _("Won"), "values": averages(_("Won"))},
+				{"name": _("Lost"), "values": averages(_("Lost"))},
+			],
+		},
+		"type": "bar",
+		"colors": ["#28a745", "#e24c4c"],
+	}
+	return columns, rows, None, chart

@@ -1,0 +1,141 @@
+# Copyright (c) 2026, opportunity_ext contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Coalesce, Count, Extract, Sum
+from frappe.utils import flt, getdate
+from pypika.enums import DatePart
+
+from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
+from opportunity_ext.reports import company_currency, currency_column, permitted
+
+
+@frappe.read_only()
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	if filters.get("view") == "By Reason":
+		return by_reason(filters)
+	return by_period(filters)
+
+
+def closed_in_range(opportunity, filters):
+	"""Won or lost opportunities the user may read, closed within the date range."""
+	closed_on = Coalesce(opportunity.won_date, opportunity.lost_date)
+	condition = permitted(opportunity, filters, date_field=None) & opportunity.status.isin(
+		(WON_STATUS, LOST_STATUS)
+	)
+	if filters.get("from_date"):
+		condition &= closed_on >= getdate(filters.from_date)
+	if filters.get("to_date"):
+		condition &= closed_on <= getdate(filters.to_date)
+	return condition, closed_on
+
+
+def by_period(filters):
+	opportunity = frappe.qb.DocType("Opportunity")
+	condition, closed_on = closed_in_range(opportunity, filters)
+	won = opportunity.status == WON_STATUS
+	rows = (
+		frappe.qb.from_(opportunity)
+		.select(
+			Extract(DatePart.year, closed_on).as_("year"),
+			Extract(DatePart.month, closed_on).as_("month"),
+			Sum(Case().when(won, 1).else_(0)).as_("won"),
+			Sum(Case().when(won, opportunity.base_opportunity_amount).else_(0)).as_("won_amount"),
+			Sum(Case().when(won, 0).else_(1)).as_("lost"),
+			Sum(Case().when(won, 0).else_(opportunity.base_opportunity_amount)).as_("lost_amount"),
+		)
+		.where(condition)
+		.groupby(Extract(DatePart.year, closed_on), Extract(DatePart.month, closed_on))
+		.run(as_dict=True)
+	)
+	periods = {}
+	quarterly = filters.get("period") == "Quarterly"
+	for row in rows:
+		key = (int(row.year), (int(row.month) - 1) // 3 + 1 if quarterly else int(row.month))
+		total = periods.setdefault(key, frappe._dict(won=0, won_amount=0, lost=0, lost_amount=0))
+		for figure in total:
+			total[figure] += flt(row[figure])
+
+	currency = company_currency(filters)
+	data = []
+	for (year, part), total in sorted(periods.items()):
+		decided = total.won + total.lost
+		data.append(
+			{
+				"period": f"{year}-Q{part}" if quarterly else f"{year}-{part:02d}",
+				**total,
+				"win_rate": flt(100 * total.won / decided, 2) if decided else 0,
+				"currency": currency,
+			}
+		)
+	columns = [
+		{"fieldname": "period", "label": _("Period"), "fieldtype": "Data", "width": 110},
+		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 90},
+		currency_column("won_amount", "Won Amount"),
+		{"fieldname": "lost", "label": _("Lost"), "fieldtype": "Int", "width": 90},
+		currency_column("lost_amount", "Lost Amount"),
+		{"fieldname": "win_rate", "label": _("Win Rate"), "fieldtype": "Percent", "width": 100},
+	]
+	chart = {
+		"data": {
+			"labels": [row["period"] for row in data],
+			"datasets": [
+				{"name": _("Won"), "values": [row["won"] for row in data]},
+				{"name": _("Lost"), "values": [row["lost"] for row in data]},
+			],
+		},
+		"type": "bar",
+		"colors": ["#28a745", "#e24c4c"],
+	}
+	return columns, data, None, chart
+
+
+def by_reason(filters):
+	opportunity = frappe.qb.DocType("Opportunity")
+	condition, _closed_on = closed_in_range(opportunity, filters)
+	data = []
+	for outcome, status, child_doctype, field in (
+		(_("Won"), WON_STATUS, "Opportunity Won Reason Detail", "won_reason"),
+		(_("Lost"), LOST_STATUS, "Opportunity Lost Reason Detail", "lost_reason"),
+	):
+		child = frappe.qb.DocType(child_doctype)
+		rows = (
+			frappe.qb.from_(child)
+			.join(opportunity)
+			.on((child.parent == opportunity.name) & (child.parenttype == "Opportunity"))
+			.select(
+				child[field].as_("reason"),
+				Count(opportunity.name).as_("opportunities"),
+				Sum(opportunity.base_opportunity_amount).as_("amount"),
+			)
+			.where(condition & (opportunity.status == status))
+			.groupby(child[field])
+			.orderby(Count(opportunity.name), order=frappe.qb.desc)
+			.run(as_dict=True)
+		)
+		total = sum(row.opportunities for row in rows)
+		for row in rows:
+			row.update(
+				outcome=outcome,
+				share=flt(100 * row.opportunities / total, 2) if total else 0,
+				currency=company_currency(filters),
+			)
+		data += rows
+	columns = [
+		{"fieldname": "outcome", "label": _("Outcome"), "fieldtype": "Data", "width": 90},
+		{"fieldname": "reason", "label": _("Reason"), "fieldtype": "Data", "width": 200},
+		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
+		currency_column("amount", "Amount"),
+		{"fieldname": "share", "label": _("Share of Outcome"), "fieldtype": "Percent", "width": 130},
+	]
+	chart = {
+		"data": {
+			"labels": [f"{row.outcome}: {row.reason}" for row in data],
+			"datasets": [{"name": _("Opportunities"), "values": [row.opportunities for row in data]}],
+		},
+		"type": "bar",
+	}
+	return columns, data, None, chart

@@ -1,0 +1,38 @@
+// Filters shared by the opportunity_ext reports (loaded in the desk by app_include_js).
+frappe.provide("opportunity_ext");
+
+opportunity_ext.report_filters = function (extra = []) {
+	return [
+		{
+			fieldname: "company",
+			label: __("Company"),
+			fieldtype: "Link",
+			options: "Company",
+			default: frappe.defaults.get_user_default("Company"),
+		},
+		{
+			fieldname: "from_date",
+			label: __("From Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.add_months(frappe.datetime.get_today(), -12),
+		},
+		{
+			fieldname: "to_date",
+			label: __("To Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.get_today(),
+		},
+		{ fieldname: "opportunity_owner", label: __("Opportunity Owner"), fieldtype: "Link", options: "User" },
+		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
+		{ fieldname: "sales_stage", label: __("Sales Stage"), fieldtype: "Link", options: "Sales Stage" },
+		{
+			fieldname: "opportunity_type",
+			label: __("Opportunity Type"),
+			fieldtype: "Link",
+			options: "Opportunity Type",
+		},
+		{ fieldname: "source", label: __("Source"), fieldtype: "Link", options: "Lead Source" },
+		{ fieldname: "campaign", label: __("Campaign"), fieldtype: "Link", options: "Campaign" },
+		...extra,
+	];
+};

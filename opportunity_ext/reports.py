@@ -1,0 +1,73 @@
+"""What the app's reports share: their filters, applied with the user's permissions."""
+
+import frappe
+from frappe import _
+from frappe.utils import getdate
+from pypika.terms import ContainsCriterion, LiteralValue
+
+OPEN_STATUSES = ("Open", "Replied", "Quotation")
+# Filters every report offers, each an Opportunity field of the same name.
+FIELD_FILTERS = (
+	"company",
+	"opportunity_owner",
+	"territory",
+	"sales_stage",
+	"opportunity_type",
+	"source",
+	"campaign",
+)
+
+
+def opportunity_filters(filters: dict, date_field: str | None = "transaction_date") -> list:
+	"""Frappe filters for the report's filter values; the date range on `date_field`."""
+	filters = frappe._dict(filters or {})
+	conditions = [
+		["Opportunity", field, "=", filters[field]] for field in FIELD_FILTERS if filters.get(field)
+	]
+	if date_field and filters.get("from_date"):
+		conditions.append(["Opportunity", date_field, ">=", getdate(filters.from_date)])
+	if date_field and filters.get("to_date"):
+		conditions.append(["Opportunity", date_field, "<=", getdate(filters.to_date)])
+	if (
+		filters.get("from_date")
+		and filters.get("to_date")
+		and getdate(filters.from_date) > getdate(filters.to_date)
+	):
+		frappe.throw(_("From Date must be before To Date."))
+	return conditions
+
+
+def permitted_opportunities_query(filters: dict, date_field: str | None = "transaction_date") -> str:
+	"""SQL selecting the names of the opportunities the user may read that match the filters.
+
+	Built by frappe.get_list, so role permissions, user permissions and sharing apply."""
+	return frappe.get_list(
+		"Opportunity",
+		filters=opportunity_filters(filters, date_field),
+		fields=["`tabOpportunity`.`name`"],
+		order_by="",
+		limit_page_length=0,
+		run=False,
+	)
+
+
+def permitted(table, filters: dict, date_field: str | None = "transaction_date"):
+	"""Criterion: `table` (Opportunity) rows the user may read that match the filters."""
+	# the query runs with named parameters: a literal % must reach the driver doubled
+	sql = permitted_opportunities_query(filters, date_field).replace("%", "%%")
+	return ContainsCriterion(table.name, LiteralValue(f"({sql})"))
+
+
+def currency_column(fieldname: str, label: str, width: int = 140) -> dict:
+	return {
+		"fieldname": fieldname,
+		"label": _(label),
+		"fieldtype": "Currency",
+		"options": "currency",
+		"width": width,
+	}
+
+
+def company_currency(filters: dict) -> str:
+	company = (filters or {}).get("company") or frappe.defaults.get_user_default("Company")
+	return frappe.get_cached_value("Company", company, "default_currency") if company else None
