@@ -57,15 +57,44 @@ def seed(start: int, stop: int, masters) -> None:
 		status = STATUSES[i % len(STATUSES)]
 		closed = add_days(today(), -(i % 300)) if status in ("Converted", "Lost") else None
 		opportunities.append(
-			(name, *stamp, "Customer", customer, customer, customer, status, company(), add_days(today(), -(i % 365) - 30),
-				currency, 1, 1000 + i % 5000, 1000 + i % 5000, 50, (1000 + i % 5000) / 2, stages[i % 6],
-				campaigns[i % 10], "Campaign", "Sales", f"rep{i % 20}@example.com",
-				closed if status == "Converted" else None, closed if status == "Lost" else None,
-				(i % 300) if closed else 0, (i % 86400) if i % 3 else 0)  # fmt: skip
+			(
+				name,
+				*stamp,
+				"Customer",
+				customer,
+				customer,
+				customer,
+				status,
+				company(),
+				add_days(today(), -(i % 365) - 30),
+				currency,
+				1,
+				1000 + i % 5000,
+				1000 + i % 5000,
+				50,
+				(1000 + i % 5000) / 2,
+				stages[i % 6],
+				campaigns[i % 10],
+				"Campaign",
+				"Sales",
+				f"rep{i % 20}@example.com",
+				closed if status == "Converted" else None,
+				closed if status == "Lost" else None,
+				(i % 300) if closed else 0,
+				(i % 86400) if i % 3 else 0,
+			)  # fmt: skip
 		)
 		competitor_rows.append(
-			(frappe.generate_hash(length=12), *stamp, name, "Opportunity", "competitor_details", 1,
-				competitors[i % 8], 900 + i % 100)  # fmt: skip
+			(
+				frappe.generate_hash(length=12),
+				*stamp,
+				name,
+				"Opportunity",
+				"competitor_details",
+				1,
+				competitors[i % 8],
+				900 + i % 100,
+			)  # fmt: skip
 		)
 		if status == "Lost":
 			reason_rows.append(
@@ -79,11 +108,15 @@ def seed(start: int, stop: int, masters) -> None:
 	for chunk in range(0, len(opportunities), 20_000):
 		frappe.db.bulk_insert("Opportunity", fields, opportunities[chunk : chunk + 20_000])
 		frappe.db.bulk_insert(
-			"Opportunity Competitor", [*child, "competitor", "offer_amount"], competitor_rows[chunk : chunk + 20_000]
+			"Opportunity Competitor",
+			[*child, "competitor", "offer_amount"],
+			competitor_rows[chunk : chunk + 20_000],
 		)
 	frappe.db.bulk_insert("Opportunity Lost Reason Detail", [*child, "lost_reason"], reason_rows)
 	frappe.db.commit()
-	frappe.db.sql("analyze table `tabOpportunity`, `tabOpportunity Competitor`, `tabOpportunity Lost Reason Detail`")
+	frappe.db.sql(
+		"analyze table `tabOpportunity`, `tabOpportunity Competitor`, `tabOpportunity Lost Reason Detail`"
+	)
 
 
 def time_reports(repeat: int = 3) -> dict[str, float]:
@@ -119,4 +152,6 @@ def run(small: int = 10_000, large: int = 100_000):
 	print(f"{'report':<32} {small:>10,} {large:>10,}  ratio (goal <= 10)")
 	for report in REPORTS:
 		ratio = at_large[report] / at_small[report]
-		print(f"{report:<32} {at_small[report] * 1000:>8.0f}ms {at_large[report] * 1000:>8.0f}ms  {ratio:5.1f}")
+		print(
+			f"{report:<32} {at_small[report] * 1000:>8.0f}ms {at_large[report] * 1000:>8.0f}ms  {ratio:5.1f}"
+		)

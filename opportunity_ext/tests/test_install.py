@@ -9,6 +9,7 @@ from frappe.utils import add_days, now_datetime, today
 
 from opportunity_ext.assignment import ASSIGNMENT_RULE
 from opportunity_ext.auto_close import STOCK_JOB_METHOD
+from opportunity_ext.kanban import KANBAN_BOARD
 from opportunity_ext.setup import after_migrate, property_setter_filters
 from opportunity_ext.setup.custom_fields import CUSTOM_FIELDS
 from opportunity_ext.setup.property_setters import PROPERTY_SETTERS
@@ -45,6 +46,7 @@ def leftovers() -> dict:
 	found["Module Def"] = frappe.db.count("Module Def", {"name": MODULE})
 	found["Notification"] = frappe.db.count("Notification", {"module": MODULE})
 	found["Assignment Rule"] = frappe.db.count("Assignment Rule", {"name": ASSIGNMENT_RULE})
+	found["Kanban Board"] = frappe.db.count("Kanban Board", {"name": KANBAN_BOARD})
 	for setter in PROPERTY_SETTERS:
 		found[f"Property Setter {setter['property']}"] = frappe.db.count(
 			"Property Setter", property_setter_filters(setter)
@@ -149,6 +151,8 @@ class TestInstall(FrappeTestCase):
 			self.assertTrue(frappe.db.exists("DocType", "Opportunity Won Reason"))
 			self.assertTrue(frappe.db.exists("Assignment Rule", ASSIGNMENT_RULE))
 			self.assertTrue(frappe.db.exists("Notification", "Opportunity Follow-up Due"))
+			self.assertTrue(frappe.db.exists("Kanban Board", KANBAN_BOARD))
+			self.assertTrue(frappe.db.exists("Workspace", "Opportunities"))
 			self.assertTrue(frappe.get_meta("Opportunity").track_changes)
 
 			# auto-close on: ERPNext's job is stopped, and uninstall gives it back

@@ -26,7 +26,8 @@ def execute(filters=None):
 	rows = (
 		met.select(
 			competitor.competitor,
-			Count(opportunity.name).distinct().as_("opportunities"),
+			# a competitor is listed once per opportunity: no DISTINCT needed
+			Count(opportunity.name).as_("opportunities"),
 			Sum(Case().when(opportunity.status == WON_STATUS, 1).else_(0)).as_("won"),
 			Sum(Case().when(opportunity.status == LOST_STATUS, 1).else_(0)).as_("lost"),
 			# their offers, in company currency; an offer not recorded is no offer of 0
@@ -37,7 +38,7 @@ def execute(filters=None):
 			).as_("average_offer"),
 		)
 		.groupby(competitor.competitor)
-		.orderby(Count(opportunity.name).distinct(), order=frappe.qb.desc)
+		.orderby(Count(opportunity.name), order=frappe.qb.desc)
 		.run(as_dict=True)
 	)
 	reasons = top_lost_reasons(met, competitor, opportunity)
@@ -86,10 +87,10 @@ def top_lost_reasons(met, competitor, opportunity) -> dict[str, list[tuple[str, 
 	rows = (
 		met.join(reason)
 		.on((reason.parent == opportunity.name) & (reason.parenttype == "Opportunity"))
-		.select(competitor.competitor, reason.lost_reason, Count(opportunity.name).distinct().as_("count"))
+		.select(competitor.competitor, reason.lost_reason, Count(opportunity.name).as_("count"))
 		.where(opportunity.status == LOST_STATUS)
 		.groupby(competitor.competitor, reason.lost_reason)
-		.orderby(Count(opportunity.name).distinct(), order=frappe.qb.desc)
+		.orderby(Count(opportunity.name), order=frappe.qb.desc)
 		.orderby(reason.lost_reason)
 		.run(as_dict=True)
 	)

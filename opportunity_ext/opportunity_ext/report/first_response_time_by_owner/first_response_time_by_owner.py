@@ -4,6 +4,7 @@
 import frappe
 from frappe import _
 from frappe.query_builder import Case
+from frappe.query_builder.functions import Avg, Count, Sum
 from frappe.utils import flt
 from pypika import analytics
 
@@ -20,25 +21,32 @@ def execute(filters=None):
 	opportunity = frappe.qb.DocType("Opportunity")
 	owner = opportunity.opportunity_owner
 	responded = opportunity.first_response_time > 0
-	response = Case().when(responded, opportunity.first_response_time).else_(None)
+	selected = permitted(opportunity, filters)
 	rows = (
 		frappe.qb.from_(opportunity)
 		.select(
 			owner.as_("owner"),
-			analytics.Count(opportunity.name).over(owner).as_("opportunities"),
-			analytics.Sum(Case().when(responded, 1).else_(0)).over(owner).as_("responded"),
-			analytics.Avg(response).over(owner).as_("average_seconds"),
-			analytics.Median(response).over(owner).as_("median_seconds"),
+			Count(opportunity.name).as_("opportunities"),
+			Sum(Case().when(responded, 1).else_(0)).as_("responded"),
+			Avg(Case().when(responded, opportunity.first_response_time).else_(None)).as_("average_seconds"),
 		)
-		.distinct()
-		.where(permitted(opportunity, filters))
+		.where(selected)
+		.groupby(owner)
 		.run(as_dict=True)
 	)
+	# MariaDB has MEDIAN only as a window function: over the responded rows alone
+	medians = dict(
+		frappe.qb.from_(opportunity)
+		.select(owner, analytics.Median(opportunity.first_response_time).over(owner))
+		.distinct()
+		.where(selected & responded)
+		.run()
+	)
 	for row in rows:
+		row.median_hours = flt(flt(medians.get(row.owner)) / SECONDS_PER_HOUR, 2)
 		row.owner = row.owner or _("Not Set")
 		row.without_response = row.opportunities - row.responded
 		row.average_hours = flt(flt(row.pop("average_seconds")) / SECONDS_PER_HOUR, 2)
-		row.median_hours = flt(flt(row.pop("median_seconds")) / SECONDS_PER_HOUR, 2)
 	rows.sort(key=lambda row: (row.responded == 0, row.average_hours, row.owner))
 
 	columns = [

@@ -7,7 +7,11 @@ frappe.query_reports["Opportunity Pipeline"] = {
 			fieldname: "group_by",
 			label: __("Group By"),
 			fieldtype: "Select",
-			options: ["Sales Stage", "Opportunity Owner", "Campaign"],
+			options: [
+				{ value: "Sales Stage", label: __("Sales Stage") },
+				{ value: "Opportunity Owner", label: __("Opportunity Owner") },
+				{ value: "Campaign", label: __("Campaign") },
+			],
 			default: "Sales Stage",
 		},
 		{ fieldname: "include_closed", label: __("Include Closed"), fieldtype: "Check" },

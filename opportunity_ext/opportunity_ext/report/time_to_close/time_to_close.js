@@ -7,7 +7,11 @@ frappe.query_reports["Time to Close"] = {
 			fieldname: "group_by",
 			label: __("Group By"),
 			fieldtype: "Select",
-			options: ["Opportunity Type", "Source", "Opportunity Owner"],
+			options: [
+				{ value: "Opportunity Type", label: __("Opportunity Type") },
+				{ value: "Source", label: __("Source") },
+				{ value: "Opportunity Owner", label: __("Opportunity Owner") },
+			],
 			default: "Opportunity Type",
 		},
 	]),

@@ -3,8 +3,7 @@
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case
-from frappe.query_builder.functions import Coalesce
+from frappe.query_builder.functions import Avg, Coalesce, Count
 from frappe.utils import flt, getdate
 from pypika import analytics
 
@@ -36,28 +35,37 @@ def execute(filters=None):
 	if filters.get("to_date"):
 		condition &= closed_on <= getdate(filters.to_date)
 
-	outcome = Case().when(opportunity.status == WON_STATUS, "Won").else_("Lost")
-	days = opportunity.days_to_close
+	group = opportunity[field]
 	rows = (
 		frappe.qb.from_(opportunity)
 		.select(
-			opportunity[field].as_("group_value"),
-			outcome.as_("outcome"),
-			analytics.Count(opportunity.name)
-			.over(opportunity[field], opportunity.status)
-			.as_("opportunities"),
-			analytics.Avg(days).over(opportunity[field], opportunity.status).as_("average_days"),
-			analytics.Median(days).over(opportunity[field], opportunity.status).as_("median_days"),
+			group.as_("group_value"),
+			opportunity.status,
+			Count(opportunity.name).as_("opportunities"),
+			Avg(opportunity.days_to_close).as_("average_days"),
+		)
+		.where(condition)
+		.groupby(group, opportunity.status)
+		.run(as_dict=True)
+	)
+	# MariaDB has MEDIAN only as a window function
+	medians = {
+		(group_value, status): median
+		for group_value, status, median in frappe.qb.from_(opportunity)
+		.select(
+			group,
+			opportunity.status,
+			analytics.Median(opportunity.days_to_close).over(group, opportunity.status),
 		)
 		.distinct()
 		.where(condition)
-		.run(as_dict=True)
-	)
+		.run()
+	}
 	for row in rows:
+		row.median_days = flt(medians.get((row.group_value, row.status)), 1)
+		row.outcome = _("Won") if row.pop("status") == WON_STATUS else _("Lost")
 		row.group_value = row.group_value or _("Not Set")
-		row.outcome = _(row.outcome)
 		row.average_days = flt(row.average_days, 1)
-		row.median_days = flt(row.median_days, 1)
 	rows.sort(key=lambda row: (row.group_value, row.outcome))
 
 	columns = [

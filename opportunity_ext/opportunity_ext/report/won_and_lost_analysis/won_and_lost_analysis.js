@@ -7,14 +7,20 @@ frappe.query_reports["Won and Lost Analysis"] = {
 			fieldname: "view",
 			label: __("View"),
 			fieldtype: "Select",
-			options: ["By Period", "By Reason"],
+			options: [
+				{ value: "By Period", label: __("By Period") },
+				{ value: "By Reason", label: __("By Reason") },
+			],
 			default: "By Period",
 		},
 		{
 			fieldname: "period",
 			label: __("Period"),
 			fieldtype: "Select",
-			options: ["Monthly", "Quarterly"],
+			options: [
+				{ value: "Monthly", label: __("Monthly") },
+				{ value: "Quarterly", label: __("Quarterly") },
+			],
 			default: "Monthly",
 			depends_on: "eval:doc.view !== 'By Reason'",
 		},
