@@ -79,18 +79,30 @@ def process_stale_opportunities(now=None, batch_size: int = BATCH_SIZE) -> dict:
 	warned = closed = 0
 	if settings.warn_days:
 		warned = run_in_batches(
-			lambda: stale_to_warn(settings, now, batch_size), lambda rows: warn(rows, settings, now), commit
+			lambda names=None: stale_to_warn(settings, now, names),
+			lambda rows: warn(rows, settings, now),
+			batch_size,
+			commit,
 		)
 	closed = run_in_batches(
-		lambda: stale_to_close(settings, now, batch_size), lambda rows: close(rows, settings, now), commit
+		lambda names=None: stale_to_close(settings, now, names),
+		lambda rows: close(rows, settings, now),
+		batch_size,
+		commit,
 	)
 	return {"warned": warned, "closed": closed}
 
 
-def run_in_batches(select, act, commit: bool) -> int:
-	"""Each batch is one transaction: acted on whole, or not at all."""
+def run_in_batches(select, act, batch_size: int, commit: bool) -> int:
+	"""One query finds the candidates; each batch re-checks and locks its own rows and is
+	one transaction, acted on whole or not at all. Linear in the candidates: no batch
+	scans the table again."""
+	candidates = [row.name for row in select()]
 	done = 0
-	while rows := select():
+	for start in range(0, len(candidates), batch_size):
+		rows = select(candidates[start : start + batch_size])
+		if not rows:
+			continue
 		frappe.db.savepoint(SAVEPOINT)
 		try:
 			act(rows)
@@ -131,10 +143,11 @@ def activity_since(opportunity, moment):
 	return (opportunity.modified >= moment) | communicated | commented
 
 
-def stale_query(settings, now, idle_days: int, batch_size: int):
+def stale_query(settings, now, idle_days: int, names: list[str] | None):
+	"""Stale opportunities; among `names` (locked for the batch) when given."""
 	opportunity = frappe.qb.DocType("Opportunity")
 	idle_since = add_to_date(now, days=-idle_days)
-	return (
+	query = (
 		frappe.qb.from_(opportunity)
 		.select(
 			opportunity.name,
@@ -153,20 +166,22 @@ def stale_query(settings, now, idle_days: int, batch_size: int):
 			& ~activity_since(opportunity, idle_since)
 		)
 		.orderby(opportunity.modified, order=Order.asc)
-		.limit(batch_size)
-	), opportunity
+	)
+	if names is not None:
+		query = query.where(opportunity.name.isin(names)).for_update()
+	return query, opportunity
 
 
-def stale_to_warn(settings, now, batch_size: int) -> list[dict]:
-	query, opportunity = stale_query(settings, now, settings.idle_days - settings.warn_days, batch_size)
+def stale_to_warn(settings, now, names=None) -> list[dict]:
+	query, opportunity = stale_query(settings, now, settings.idle_days - settings.warn_days, names)
 	warned_at = opportunity.auto_close_warned_on
 	# not warned yet, or active again since the last warning
 	query = query.where(warned_at.isnull() | activity_since(opportunity, warned_at))
-	return query.for_update().run(as_dict=True)
+	return query.run(as_dict=True)
 
 
-def stale_to_close(settings, now, batch_size: int) -> list[dict]:
-	query, opportunity = stale_query(settings, now, settings.idle_days, batch_size)
+def stale_to_close(settings, now, names=None) -> list[dict]:
+	query, opportunity = stale_query(settings, now, settings.idle_days, names)
 	if settings.warn_days:
 		warned_at = opportunity.auto_close_warned_on
 		query = query.where(
@@ -174,7 +189,7 @@ def stale_to_close(settings, now, batch_size: int) -> list[dict]:
 			& (warned_at <= add_to_date(now, days=-settings.warn_days))
 			& ~activity_since(opportunity, warned_at)
 		)
-	return query.for_update().run(as_dict=True)
+	return query.run(as_dict=True)
 
 
 # --- what is done to them ----------------------------------------------------------------------

@@ -72,8 +72,12 @@ def get_item_rate(
 	opportunity_from: str | None = None,
 	party_name: str | None = None,
 ) -> dict:
-	"""For the Opportunity form: the price list a new item row is priced from, and its rate."""
-	frappe.has_permission("Item Price", "read", throw=True)
+	"""For the Opportunity form: the price list a new item row is priced from, and its rate.
+
+	Whoever may edit opportunities may price them (as ERPNext's own item details do),
+	without read access to Item Price itself."""
+	if not (frappe.has_permission("Opportunity", "write") or frappe.has_permission("Opportunity", "create")):
+		frappe.throw(frappe._("Not permitted to price opportunities."), frappe.PermissionError)
 	price_list = price_list or default_selling_price_list(opportunity_from, party_name)
 	if not price_list:
 		return {"price_list": None, "rate": 0}

@@ -19,6 +19,7 @@ def before_validate(doc, method=None):
 
 
 def validate(doc, method=None):
+	untranslate_default_opportunity_type(doc)
 	validate_probability(doc)
 	apply_stage_probability(doc)
 	set_amounts(doc)
@@ -58,6 +59,13 @@ def _comparable(value):
 	if not value:
 		return None
 	return value if isinstance(value, int) else getdate(value)
+
+
+def untranslate_default_opportunity_type(doc):
+	"""ERPNext defaults the type to `_("Sales")`: for a Persian or Thai user that names no
+	Opportunity Type. Keep the record's name, "Sales"."""
+	if doc.opportunity_type and doc.opportunity_type != "Sales" and doc.opportunity_type == _("Sales"):
+		doc.opportunity_type = "Sales"
 
 
 def set_selling_price_list(doc):

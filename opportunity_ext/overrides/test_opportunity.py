@@ -352,3 +352,13 @@ class TestRestCannotWriteDates(FrappeAPITestCase):
 		finally:
 			frappe.delete_doc("Opportunity", opp.name, force=True)
 			frappe.db.commit()
+
+
+class TestTranslatedDefaults(FrappeTestCase):
+	def test_persian_user_gets_the_sales_type_not_its_translation(self):
+		frappe.local.lang = "fa"
+		try:
+			opportunity = make_opportunity()
+		finally:
+			frappe.local.lang = "en"
+		self.assertEqual(opportunity.opportunity_type, "Sales")

@@ -36,10 +36,23 @@ OPPORTUNITY_FIELDS = [
 		"no_copy": 1,
 	},
 	{
+		"fieldname": "balance_section",
+		"label": "Opportunity Balance",
+		"fieldtype": "Section Break",
+		"insert_after": "base_weighted_amount",
+		"depends_on": "eval:!doc.__islocal",
+	},
+	{
+		"fieldname": "balance_html",
+		"label": "Balance",
+		"fieldtype": "HTML",
+		"insert_after": "balance_section",
+	},
+	{
 		"fieldname": "purchase_process_section",
 		"label": "Purchase Process",
 		"fieldtype": "Section Break",
-		"insert_after": "base_weighted_amount",
+		"insert_after": "balance_html",
 	},
 	{
 		"fieldname": "purchase_process",

@@ -2,6 +2,13 @@
 // item rates from the price list, amounts that follow the items.
 
 frappe.ui.form.on("Opportunity", {
+	validate(frm) {
+		// ERPNext defaults the type to __("Sales"): translated, it names no Opportunity Type.
+		if (frm.doc.opportunity_type && frm.doc.opportunity_type === __("Sales") && __("Sales") !== "Sales") {
+			frm.doc.opportunity_type = "Sales";
+		}
+	},
+
 	refresh(frm) {
 		const can_declare_won =
 			!frm.is_new() &&
@@ -46,8 +53,14 @@ frappe.ui.form.on("Opportunity", {
 	},
 
 	show_balance(frm) {
+		// The balance sits on the Details tab, under the opportunity's value.
 		const balance = frm.doc.__onload && frm.doc.__onload.balance;
-		if (!balance || !balance.vouchers.length) return;
+		const has_vouchers = Boolean(balance && balance.vouchers.length);
+		frm.toggle_display("balance_section", has_vouchers);
+		const wrapper = frm.fields_dict.balance_html && frm.fields_dict.balance_html.$wrapper;
+		if (!wrapper) return;
+		wrapper.empty();
+		if (!has_vouchers) return;
 
 		const money = (value) => format_currency(value, balance.company_currency);
 		const owed = flt(balance.balance);
@@ -57,11 +70,7 @@ frappe.ui.form.on("Opportunity", {
 				: owed < 0
 				? __("Customer is owed {0}", [money(-owed)])
 				: __("Settled");
-		frm.dashboard.add_indicator(
-			__("Balance: {0}", [headline]),
-			owed > 0 ? "orange" : owed < 0 ? "blue" : "green"
-		);
-
+		const color = owed > 0 ? "orange" : owed < 0 ? "blue" : "green";
 		const figures = [
 			[__("Invoiced"), balance.invoiced],
 			[__("Returned"), balance.returned],
@@ -79,7 +88,9 @@ frappe.ui.form.on("Opportunity", {
 			.map(
 				(v) => `<tr>
 					<td>${__(v.voucher_type)}</td>
-					<td><a href="/app/${frappe.router.slug(v.voucher_type)}/${encodeURIComponent(v.voucher_no)}">${frappe.utils.escape_html(v.voucher_no)}</a></td>
+					<td><a href="/app/${frappe.router.slug(v.voucher_type)}/${encodeURIComponent(
+					v.voucher_no
+				)}">${frappe.utils.escape_html(v.voucher_no)}</a></td>
 					<td>${frappe.datetime.str_to_user(v.posting_date)}</td>
 					<td class="text-right">${money(v.amount)}</td>
 				</tr>`
@@ -92,21 +103,17 @@ frappe.ui.form.on("Opportunity", {
 						format_currency(balance.balance_in_account_currency, balance.account_currency),
 				  ])}</p>`
 				: "";
-		frm.dashboard.add_section(
-			`<div class="row">${figures}</div>${in_party_currency}
-			<table class="table table-sm small oppext-balance-vouchers">
-				<thead><tr><th>${__("Voucher Type")}</th><th>${__("Voucher")}</th><th>${__("Date")}</th>
-				<th class="text-right">${__("Amount")}</th></tr></thead>
-				<tbody>${vouchers}</tbody>
-			</table>`,
-			__("Opportunity Balance")
+		wrapper.html(
+			`<div class="oppext-balance">
+				<p><span class="indicator-pill ${color}">${__("Balance: {0}", [headline])}</span></p>
+				<div class="row">${figures}</div>${in_party_currency}
+				<table class="table table-sm small oppext-balance-vouchers">
+					<thead><tr><th>${__("Voucher Type")}</th><th>${__("Voucher")}</th><th>${__("Date")}</th>
+					<th class="text-right">${__("Amount")}</th></tr></thead>
+					<tbody>${vouchers}</tbody>
+				</table>
+			</div>`
 		);
-	},
-
-	status(frm) {
-		if (frm.doc.status === "Converted" && !frm.is_new() && !(frm.doc.won_reasons || []).length) {
-			frm.trigger("declare_won_dialog");
-		}
 	},
 
 	declare_won_dialog(frm) {

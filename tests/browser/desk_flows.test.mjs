@@ -1,0 +1,395 @@
+// The desk flows of opportunity_ext in headless Chromium, once in English and once as a
+// Persian (right-to-left) user. Run by ../../run-tests against the served test site:
+//   SITE_URL=http://127.0.0.1:PORT SCREENSHOTS=artifacts/screenshots node --test
+// Each step leaves a screenshot in $SCREENSHOTS/<language>/.
+
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { chromium } from "playwright-core";
+
+const SITE_URL = process.env.SITE_URL;
+const SCREENSHOTS = process.env.SCREENSHOTS || "screenshots";
+const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD || "admin";
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const PERSIAN_USER = "oppext-browser-fa@example.com";
+const PERSIAN_PASSWORD = "Oppext-Browser-fa-1";
+const REPORTS = [
+	"Opportunity Pipeline",
+	"Won and Lost Analysis",
+	"Competitor Analysis",
+	"Campaign Performance",
+	"Time to Close",
+	"First Response Time by Owner",
+];
+
+assert.ok(SITE_URL, "SITE_URL is required");
+
+let browser;
+before(async () => {
+	browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		args: ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+	});
+});
+after(async () => browser && (await browser.close()));
+
+async function newPage(lang) {
+	const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: lang });
+	const page = await context.newPage();
+	page.errors = [];
+	page.on("pageerror", (error) => page.errors.push(String(error)));
+	page.setDefaultTimeout(30000);
+	return page;
+}
+
+async function login(page, user, password) {
+	await page.goto(`${SITE_URL}/login`);
+	await page.fill("#login_email", user);
+	await page.fill("#login_password", password);
+	await page.click(".btn-login");
+	await page.waitForURL(/\/app/);
+	await page.waitForFunction(() => window.frappe && frappe.boot && frappe.boot.user);
+}
+
+// A whitelisted method through the REST API with the page's session; errors carry the server's message.
+async function call(page, method, args = {}) {
+	return page.evaluate(
+		async ([method, args]) => {
+			const response = await fetch(`/api/method/${method}`, {
+				method: "POST",
+				headers: { "Content-Type": "application/json", "X-Frappe-CSRF-Token": frappe.csrf_token },
+				body: JSON.stringify(args),
+			});
+			const body = await response.json();
+			if (!response.ok) {
+				throw new Error(`${method}: ${body.exception || response.status} ${body._server_messages || ""}`);
+			}
+			return body.message;
+		},
+		[method, args]
+	);
+}
+
+async function openForm(page, doctype, name) {
+	const route = `${SITE_URL}/app/${doctype.toLowerCase().replace(/ /g, "-")}/${encodeURIComponent(name)}`;
+	await page.goto(route);
+	await page.waitForFunction(
+		([doctype, name]) => window.cur_frm && cur_frm.doctype === doctype && cur_frm.docname === name,
+		[doctype, name]
+	);
+	await page.waitForTimeout(500);
+}
+
+// Save the open form. Not awaited in the page: a save refused by validation never settles.
+async function save(page) {
+	await page.evaluate(() => {
+		window.__oppext_saved = false;
+		cur_frm.save().then(() => (window.__oppext_saved = true));
+	});
+	await page.waitForFunction(
+		() => window.__oppext_saved || document.querySelector(".modal.show .msgprint, .modal.show .modal-body")
+	);
+	const saved = await page.evaluate(() => window.__oppext_saved);
+	if (!saved) {
+		await page.waitForTimeout(500);
+		const message = await page.evaluate(() =>
+			[...document.querySelectorAll(".modal.show")].map((modal) => modal.innerText).join(" | ")
+		);
+		throw new Error(`the form was not saved: ${message}`);
+	}
+	await page.waitForFunction(() => !cur_frm.is_new() && !cur_frm.is_dirty());
+}
+
+async function shot(page, lang, name) {
+	mkdirSync(`${SCREENSHOTS}/${lang}`, { recursive: true });
+	await page.screenshot({ path: `${SCREENSHOTS}/${lang}/${name}.png`, fullPage: false });
+}
+
+async function scrollTo(page, fieldname) {
+	await page.evaluate((fieldname) => cur_frm.scroll_to_field(fieldname), fieldname);
+	await page.waitForTimeout(400);
+}
+
+// Master data both flows use, made once through the REST API as Administrator.
+async function setUpData(page) {
+	const exists = async (doctype, name) =>
+		Boolean((await call(page, "frappe.client.get_value", { doctype, filters: { name }, fieldname: "name" }))?.name);
+	const insert = (doc) => call(page, "frappe.client.insert", { doc });
+	const leaf = async (doctype) =>
+		(await call(page, "frappe.client.get_list", { doctype, filters: { is_group: 0 }, limit_page_length: 1 }))[0].name;
+
+	// customers may be named by a series: find ours by its name
+	const customers = await call(page, "frappe.client.get_list", {
+		doctype: "Customer",
+		filters: { customer_name: "Browser Customer" },
+	});
+	const customer = customers.length
+		? customers[0].name
+		: (
+				await insert({
+					doctype: "Customer",
+					customer_name: "Browser Customer",
+					customer_group: await leaf("Customer Group"),
+					territory: await leaf("Territory"),
+				})
+		  ).name;
+	if (!(await exists("Item", "Browser Pump"))) {
+		await insert({
+			doctype: "Item",
+			item_code: "Browser Pump",
+			item_name: "Browser Pump",
+			item_group: await leaf("Item Group"),
+			stock_uom: "Nos",
+			is_stock_item: 0,
+		});
+	}
+	const prices = await call(page, "frappe.client.get_list", {
+		doctype: "Item Price",
+		filters: { item_code: "Browser Pump", price_list: "Standard Selling" },
+	});
+	if (!prices.length) {
+		await insert({ doctype: "Item Price", item_code: "Browser Pump", price_list: "Standard Selling", price_list_rate: 1200 });
+	}
+	if (!(await exists("Competitor", "Browser Rival"))) {
+		await insert({ doctype: "Competitor", competitor_name: "Browser Rival" });
+	}
+	if (!(await exists("Opportunity Won Reason", "Price"))) {
+		await insert({ doctype: "Opportunity Won Reason", won_reason: "Price" });
+	}
+	const contacts = await call(page, "frappe.client.get_list", {
+		doctype: "Contact",
+		filters: { first_name: "Browser Buyer" },
+	});
+	if (!contacts.length) {
+		await insert({
+			doctype: "Contact",
+			first_name: "Browser Buyer",
+			links: [{ link_doctype: "Customer", link_name: customer }],
+		});
+	}
+	if (!(await exists("User", PERSIAN_USER))) {
+		await insert({
+			doctype: "User",
+			email: PERSIAN_USER,
+			first_name: "کاربر فارسی",
+			language: "fa",
+			send_welcome_email: 0,
+			new_password: PERSIAN_PASSWORD,
+			roles: ["System Manager", "Sales Manager", "Sales User", "Accounts User", "Accounts Manager"].map((role) => ({
+				role,
+			})),
+		});
+	}
+	return customer;
+}
+
+function flows(lang, user, password) {
+	describe(`desk flows (${lang})`, { concurrency: false }, () => {
+		let page;
+		let opportunity;
+		let customer;
+
+		before(async () => {
+			page = await newPage(lang);
+			if (lang === "en") {
+				await login(page, "Administrator", ADMIN_PASSWORD);
+				customer = await setUpData(page);
+			} else {
+				const admin = await newPage("en");
+				await login(admin, "Administrator", ADMIN_PASSWORD);
+				customer = await setUpData(admin);
+				await admin.context().close();
+				await login(page, user, password);
+			}
+		});
+		after(async () => page && (await page.context().close()));
+
+		test("the desk speaks the user's language", async () => {
+			const state = await page.evaluate(() => ({ lang: frappe.boot.lang, dir: document.documentElement.dir }));
+			assert.equal(state.lang, lang);
+			assert.equal(state.dir || "ltr", lang === "fa" ? "rtl" : "ltr");
+		});
+
+		test("create an opportunity with items and see the estimate", async () => {
+			await page.goto(`${SITE_URL}/app/opportunity/new`);
+			await page.waitForFunction(() => window.cur_frm && cur_frm.doctype === "Opportunity" && cur_frm.is_new());
+			// ERPNext clears the party when "Opportunity From" changes, and fetches the
+			// party's details when the party changes: one step at a time
+			await page.evaluate(() => cur_frm.set_value("opportunity_from", "Customer"));
+			await page.waitForTimeout(500);
+			await page.evaluate((customer) => cur_frm.set_value("party_name", customer), customer);
+			await page.waitForFunction((customer) => cur_frm.doc.party_name === customer && cur_frm.doc.customer_name, customer);
+			await page.waitForTimeout(1000);
+			await page.evaluate(() => {
+				const row = cur_frm.add_child("items");
+				// not awaited: the promise of a child row's set_value waits on every handler it triggers
+				frappe.model.set_value(row.doctype, row.name, "item_code", "Browser Pump");
+			});
+			// the app's script prices the row from the selling price list
+			await page.waitForFunction(() => cur_frm.doc.items[0].rate === 1200);
+			await page.evaluate(() => {
+				const row = cur_frm.doc.items[0];
+				frappe.model.set_value(row.doctype, row.name, "qty", 2);
+			});
+			await page.waitForFunction(() => cur_frm.doc.opportunity_amount === 2400).catch(async (error) => {
+				const doc = await page.evaluate(() => JSON.stringify([cur_frm.doc.opportunity_amount, cur_frm.doc.total, cur_frm.doc.items.map((r) => [r.qty, r.rate, r.amount])]));
+				throw new Error(`${error} ${doc}`);
+			});
+			await save(page);
+			opportunity = await page.evaluate(() => cur_frm.docname);
+			await scrollTo(page, "opportunity_amount");
+			await shot(page, lang, "01-opportunity-estimate");
+			const doc = await page.evaluate(() => cur_frm.doc);
+			assert.equal(doc.opportunity_amount, 2400);
+			assert.equal(doc.selling_price_list, "Standard Selling");
+		});
+
+		test("purchase process, buying committee and competitors", async () => {
+			const contact = (
+				await call(page, "frappe.client.get_list", { doctype: "Contact", filters: { first_name: "Browser Buyer" } })
+			)[0].name;
+			await page.evaluate(async (contact) => {
+				await cur_frm.set_value("purchase_process", "Group Decision");
+				const member = cur_frm.add_child("buying_committee");
+				frappe.model.set_value(member.doctype, member.name, {
+					contact,
+					role: "Decision Maker",
+					influence: "High",
+				});
+				const rival = cur_frm.add_child("competitor_details");
+				frappe.model.set_value(rival.doctype, rival.name, {
+					competitor: "Browser Rival",
+					offer_amount: 2100,
+					threat_level: "High",
+					strengths: "Cheaper",
+				});
+				cur_frm.refresh_fields();
+			}, contact);
+			await page.waitForFunction(() => cur_frm.doc.buying_committee[0].contact && cur_frm.doc.competitor_details[0].competitor);
+			await save(page);
+			await scrollTo(page, "purchase_process_section");
+			await shot(page, lang, "02-purchase-process-and-competitors");
+			const doc = await page.evaluate(() => cur_frm.doc);
+			assert.equal(doc.buying_committee[0].contact_name, "Browser Buyer");
+			assert.deepEqual(
+				doc.competitors.map((row) => row.competitor),
+				["Browser Rival"]
+			);
+		});
+
+		test("a next contact date makes a calendar event", async () => {
+			await page.evaluate(async (user) => {
+				const tomorrow = frappe.datetime.add_days(frappe.datetime.get_today(), 1);
+				await cur_frm.set_value("next_contact_date", `${tomorrow} 10:00:00`);
+				await cur_frm.set_value("next_contact_by", user);
+			}, user);
+			await save(page);
+			await page.waitForFunction(() => cur_frm.doc.follow_up_event);
+			await scrollTo(page, "follow_up_section");
+			await shot(page, lang, "03-follow-up");
+			const event = await page.evaluate(() => cur_frm.doc.follow_up_event);
+			await openForm(page, "Event", event);
+			await shot(page, lang, "04-follow-up-event");
+			assert.match(await page.evaluate(() => cur_frm.doc.subject), /Browser Customer/);
+		});
+
+		test("make a quotation and open its print preview", async () => {
+			await openForm(page, "Opportunity", opportunity);
+			await page.evaluate(() => cur_frm.cscript.create_quotation());
+			await page.waitForFunction(() => cur_frm.doctype === "Quotation" && cur_frm.is_new());
+			await page.evaluate(() =>
+				cur_frm.set_value("valid_till", frappe.datetime.add_days(frappe.datetime.get_today(), 30))
+			);
+			await save(page);
+			const quotation = await page.evaluate(() => cur_frm.doc);
+			assert.equal(quotation.opportunity, opportunity);
+			await shot(page, lang, "05-quotation");
+			const format = encodeURIComponent("Opportunity Quotation");
+			await page.goto(
+				`${SITE_URL}/printview?doctype=Quotation&name=${encodeURIComponent(quotation.name)}&format=${format}&_lang=${lang}`
+			);
+			await page.waitForSelector(".oppext-quotation");
+			await shot(page, lang, "06-quotation-print-preview");
+			const direction = await page.evaluate(() => document.querySelector(".oppext-quotation").getAttribute("dir"));
+			assert.equal(direction, lang === "fa" ? "rtl" : "ltr");
+		});
+
+		test("declare the opportunity won and see the dates", async () => {
+			await openForm(page, "Opportunity", opportunity);
+			const button = page.locator(".page-actions button, .form-inner-toolbar button", {
+				hasText: lang === "fa" ? "اعلام موفقیت" : "Declare Won",
+			});
+			await button.first().click();
+			const dialog = page.locator(".modal.show");
+			await dialog.waitFor();
+			await page.waitForTimeout(300);
+			await shot(page, lang, "07-declare-won-dialog");
+			await page.evaluate(() => {
+				const dialog = cur_dialog;
+				dialog.set_value("won_reasons", [{ won_reason: "Price" }]);
+				dialog.set_value("detailed_reason", "Best total price");
+			});
+			await page.waitForTimeout(300);
+			await dialog.locator(".btn-primary").click();
+			await page.waitForFunction(() => cur_frm.doc.status === "Converted" && cur_frm.doc.won_date);
+			await page.waitForTimeout(500);
+			await scrollTo(page, "won_date");
+			await shot(page, lang, "08-won-dates");
+			const doc = await page.evaluate(() => cur_frm.doc);
+			assert.equal(doc.won_date, await page.evaluate(() => frappe.datetime.get_today()));
+			assert.equal(doc.won_reasons[0].won_reason, "Price");
+		});
+
+		test("the balance after an invoice and a payment", async () => {
+			const invoice = await call(page, "opportunity_ext.mappers.make_sales_invoice", { source_name: opportunity });
+			const saved = await call(page, "frappe.client.insert", { doc: invoice });
+			await call(page, "frappe.client.submit", { doc: saved });
+			const payment = await call(page, "erpnext.accounts.doctype.payment_entry.payment_entry.get_payment_entry", {
+				dt: "Sales Invoice",
+				dn: saved.name,
+				party_amount: 1000,
+			});
+			payment.reference_no = "BROWSER";
+			payment.reference_date = await page.evaluate(() => frappe.datetime.get_today());
+			payment.paid_amount = payment.received_amount = 1000;
+			payment.references[0].allocated_amount = 1000;
+			const paid = await call(page, "frappe.client.insert", { doc: payment });
+			await call(page, "frappe.client.submit", { doc: paid });
+
+			await openForm(page, "Opportunity", opportunity);
+			await page.waitForSelector(".oppext-balance-vouchers");
+			await scrollTo(page, "balance_section");
+			await shot(page, lang, "09-balance");
+			const balance = await page.evaluate(() => cur_frm.doc.__onload.balance);
+			assert.equal(balance.paid, 1000);
+			assert.equal(balance.vouchers.length, 2);
+			assert.ok(balance.balance > 0);
+		});
+
+		test("the Opportunities workspace", async () => {
+			await page.goto(`${SITE_URL}/app/opportunities`);
+			await page.waitForSelector(".number-card, .widget.number-widget-box", { timeout: 30000 });
+			await page.waitForTimeout(1500);
+			await shot(page, lang, "10-workspace");
+		});
+
+		for (const [index, report] of REPORTS.entries()) {
+			test(`report: ${report}`, async () => {
+				await page.goto(`${SITE_URL}/app/query-report/${encodeURIComponent(report)}`);
+				await page.waitForSelector(".dt-scrollable, .no-result", { timeout: 30000 });
+				await page.waitForTimeout(1000);
+				await shot(page, lang, `${String(11 + index).padStart(2, "0")}-report-${report.toLowerCase().replace(/ /g, "-")}`);
+				const error = await page.locator(".modal.show .msgprint").count();
+				assert.equal(error, 0, `${report} showed an error`);
+			});
+		}
+
+		test("no script errors on the way", () => {
+			assert.deepEqual(page.errors, []);
+		});
+	});
+}
+
+flows("en", "Administrator", ADMIN_PASSWORD);
+flows("fa", PERSIAN_USER, PERSIAN_PASSWORD);
