@@ -359,7 +359,7 @@ function flows(lang, user, password) {
 
 			await openForm(page, "Opportunity", opportunity);
 			await page.waitForSelector(".oppext-balance-vouchers");
-			await scrollTo(page, "balance_section");
+			await scrollTo(page, "balance_html");
 			await shot(page, lang, "09-balance");
 			const balance = await page.evaluate(() => cur_frm.doc.__onload.balance);
 			assert.equal(balance.paid, 1000);
