@@ -10,7 +10,7 @@ computes an invoice's outstanding, so the two agree.
 import frappe
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Count, Max, Min, Sum
+from frappe.query_builder.functions import Max, Min, Sum
 from frappe.query_builder.terms import ParameterizedValueWrapper as ValueWrapper
 
 from opportunity_ext.links import LINKED_VOUCHER_TYPES

@@ -58,6 +58,24 @@ def permitted(table, filters: dict, date_field: str | None = "transaction_date")
 	return ContainsCriterion(table.name, LiteralValue(f"({sql})"))
 
 
+def closed_in_range(opportunity, filters: dict):
+	"""Criterion for won or lost opportunities the user may read, closed within the report's
+	date range; and the closing-date term (won or lost date)."""
+	from frappe.query_builder.functions import Coalesce
+
+	from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
+
+	closed_on = Coalesce(opportunity.won_date, opportunity.lost_date)
+	condition = permitted(opportunity, filters, date_field=None) & opportunity.status.isin(
+		(WON_STATUS, LOST_STATUS)
+	)
+	if filters.get("from_date"):
+		condition &= closed_on >= getdate(filters.from_date)
+	if filters.get("to_date"):
+		condition &= closed_on <= getdate(filters.to_date)
+	return condition, closed_on
+
+
 def currency_column(fieldname: str, label: str, width: int = 140) -> dict:
 	return {
 		"fieldname": fieldname,

@@ -3,12 +3,12 @@
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Avg, Coalesce, Count
-from frappe.utils import flt, getdate
+from frappe.query_builder.functions import Avg, Count
+from frappe.utils import flt
 from pypika import analytics
 
-from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
-from opportunity_ext.reports import permitted
+from opportunity_ext.lifecycle import WON_STATUS
+from opportunity_ext.reports import closed_in_range
 
 DIMENSIONS = {
 	"Opportunity Type": "opportunity_type",
@@ -26,14 +26,7 @@ def execute(filters=None):
 		frappe.throw(_("Group By must be one of {0}.").format(", ".join(_(d) for d in DIMENSIONS)))
 
 	opportunity = frappe.qb.DocType("Opportunity")
-	closed_on = Coalesce(opportunity.won_date, opportunity.lost_date)
-	condition = permitted(opportunity, filters, date_field=None) & opportunity.status.isin(
-		(WON_STATUS, LOST_STATUS)
-	)
-	if filters.get("from_date"):
-		condition &= closed_on >= getdate(filters.from_date)
-	if filters.get("to_date"):
-		condition &= closed_on <= getdate(filters.to_date)
+	condition, _closed_on = closed_in_range(opportunity, filters)
 
 	group = opportunity[field]
 	rows = (

@@ -4,12 +4,12 @@
 import frappe
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Coalesce, Count, Extract, Sum
-from frappe.utils import flt, getdate
+from frappe.query_builder.functions import Count, Extract, Sum
+from frappe.utils import flt
 from pypika.enums import DatePart
 
 from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
-from opportunity_ext.reports import company_currency, currency_column, permitted
+from opportunity_ext.reports import closed_in_range, company_currency, currency_column
 
 
 @frappe.read_only()
@@ -18,19 +18,6 @@ def execute(filters=None):
 	if filters.get("view") == "By Reason":
 		return by_reason(filters)
 	return by_period(filters)
-
-
-def closed_in_range(opportunity, filters):
-	"""Won or lost opportunities the user may read, closed within the date range."""
-	closed_on = Coalesce(opportunity.won_date, opportunity.lost_date)
-	condition = permitted(opportunity, filters, date_field=None) & opportunity.status.isin(
-		(WON_STATUS, LOST_STATUS)
-	)
-	if filters.get("from_date"):
-		condition &= closed_on >= getdate(filters.from_date)
-	if filters.get("to_date"):
-		condition &= closed_on <= getdate(filters.to_date)
-	return condition, closed_on
 
 
 def by_period(filters):
