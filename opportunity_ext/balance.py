@@ -66,16 +66,10 @@ def get_balances(opportunities: list[str]) -> dict[str, dict]:
 	if not opportunities:
 		return {}
 	query, ple, vouchers = ledger_rows(opportunities)
-	from_invoice = ple.voucher_type == "Sales Invoice"
 	rows = (
 		query.select(
 			vouchers.opportunity,
-			Sum(Case().when(ple.amount > 0, ple.amount).else_(0)).as_("debit"),
-			Sum(Case().when(ple.amount < 0, -ple.amount).else_(0)).as_("credit"),
-			Sum(Case().when(from_invoice & (ple.amount > 0), ple.amount).else_(0)).as_("invoiced"),
-			Sum(Case().when(from_invoice & (ple.amount < 0), -ple.amount).else_(0)).as_("returned"),
-			Sum(Case().when(from_invoice, 0).else_(-ple.amount)).as_("paid"),
-			Sum(ple.amount).as_("balance"),
+			*figure_terms(ple),
 			Sum(ple.amount_in_account_currency).as_("balance_in_account_currency"),
 			Min(ple.account_currency).as_("account_currency"),
 			Max(ple.account_currency).as_("max_account_currency"),
@@ -91,6 +85,19 @@ def get_balances(opportunities: list[str]) -> dict[str, dict]:
 			"account_currency": row.account_currency if single_currency else None,
 		}
 	return balances
+
+
+def figure_terms(ple) -> list:
+	"""The balance figures as sums over Payment Ledger rows, in company currency."""
+	from_invoice = ple.voucher_type == "Sales Invoice"
+	return [
+		Sum(Case().when(ple.amount > 0, ple.amount).else_(0)).as_("debit"),
+		Sum(Case().when(ple.amount < 0, -ple.amount).else_(0)).as_("credit"),
+		Sum(Case().when(from_invoice & (ple.amount > 0), ple.amount).else_(0)).as_("invoiced"),
+		Sum(Case().when(from_invoice & (ple.amount < 0), -ple.amount).else_(0)).as_("returned"),
+		Sum(Case().when(from_invoice, 0).else_(-ple.amount)).as_("paid"),
+		Sum(ple.amount).as_("balance"),
+	]
 
 
 def empty_balance() -> dict:
@@ -169,17 +176,10 @@ def balance_by(opportunities, field: str) -> dict[str | None, dict]:
 	"""Balance figures of the opportunities (a subquery of names) summed by an Opportunity field."""
 	query, ple, vouchers = ledger_rows(opportunities)
 	opportunity = frappe.qb.DocType("Opportunity")
-	from_invoice = ple.voucher_type == "Sales Invoice"
 	rows = (
 		query.join(opportunity)
 		.on(opportunity.name == vouchers.opportunity)
-		.select(
-			opportunity[field].as_("group_value"),
-			Sum(Case().when(from_invoice & (ple.amount > 0), ple.amount).else_(0)).as_("invoiced"),
-			Sum(Case().when(from_invoice & (ple.amount < 0), -ple.amount).else_(0)).as_("returned"),
-			Sum(Case().when(from_invoice, 0).else_(-ple.amount)).as_("paid"),
-			Sum(ple.amount).as_("balance"),
-		)
+		.select(opportunity[field].as_("group_value"), *figure_terms(ple))
 		.groupby(opportunity[field])
 		.run(as_dict=True)
 	)

@@ -18,6 +18,7 @@ from opportunity_ext.tests.utils import (
 	make_item,
 	make_item_price,
 	make_lead,
+	make_lost_reason,
 	make_opportunity,
 	make_price_list,
 	make_sales_stage,
@@ -116,9 +117,7 @@ class TestCompetitors(FrappeTestCase):
 
 	def test_competitor_from_lost_dialog_gets_a_detail_row(self):
 		acme, initech = make_competitor("_Acme"), make_competitor("_Initech")
-		reason = "_OppExt Too Expensive"
-		if not frappe.db.exists("Opportunity Lost Reason", reason):
-			frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": reason}).insert()
+		reason = make_lost_reason("_OppExt Too Expensive")
 		opp = make_opportunity(competitor_details=[{"competitor": acme, "offer_amount": 500}])
 
 		opp.declare_enquiry_lost([{"lost_reason": reason}], [{"competitor": initech}])

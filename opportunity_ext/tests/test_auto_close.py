@@ -9,7 +9,7 @@ from frappe.utils import add_days, add_to_date, get_datetime, getdate, now_datet
 
 from opportunity_ext import auto_close
 from opportunity_ext.auto_close import STOCK_JOB_METHOD, process_stale_opportunities, run_daily
-from opportunity_ext.tests.utils import make_opportunity, make_user
+from opportunity_ext.tests.utils import make_lost_reason, make_opportunity, make_user
 
 NOW = get_datetime(now_datetime()).replace(microsecond=0)
 LOST_REASON = "_OppExt No Response"
@@ -128,8 +128,7 @@ class TestAutoClose(FrappeTestCase):
 		self.assertEqual(status_of(name), "Replied")
 
 	def test_mark_lost_with_reason_and_dates(self):
-		if not frappe.db.exists("Opportunity Lost Reason", LOST_REASON):
-			frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": LOST_REASON}).insert()
+		make_lost_reason(LOST_REASON)
 		configure(auto_close_warn_days=0, auto_close_action="Lost", auto_close_lost_reason=LOST_REASON)
 		name = stale(transaction_date=add_days(NOW, -50))
 		process_stale_opportunities(now=NOW)

@@ -11,6 +11,7 @@ from opportunity_ext.mappers import CustomerRequiredError, make_sales_invoice
 from opportunity_ext.setup.custom_fields import PURCHASE_PROCESS_INDIVIDUAL
 from opportunity_ext.tests.utils import (
 	company,
+	make_campaign,
 	make_customer,
 	make_item,
 	make_item_price,
@@ -19,12 +20,6 @@ from opportunity_ext.tests.utils import (
 	make_sales_stage,
 	make_user,
 )
-
-
-def make_campaign(name: str) -> str:
-	if not frappe.db.exists("Campaign", name):
-		frappe.get_doc({"doctype": "Campaign", "campaign_name": name}).insert(ignore_permissions=True)
-	return name
 
 
 def make_default_sales_taxes(rate: float = 10) -> str:

@@ -216,3 +216,17 @@ def make_won_reason(name: str) -> str:
 			ignore_permissions=True
 		)
 	return name
+
+
+def make_campaign(name: str) -> str:
+	if not frappe.db.exists("Campaign", name):
+		frappe.get_doc({"doctype": "Campaign", "campaign_name": name}).insert(ignore_permissions=True)
+	return name
+
+
+def make_lost_reason(name: str) -> str:
+	if not frappe.db.exists("Opportunity Lost Reason", name):
+		frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": name}).insert(
+			ignore_permissions=True
+		)
+	return name

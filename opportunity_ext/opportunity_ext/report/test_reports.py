@@ -7,8 +7,10 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, today
 
 from opportunity_ext.tests.utils import (
+	make_campaign,
 	make_competitor,
 	make_customer,
+	make_lost_reason,
 	make_opportunity,
 	make_payment,
 	make_sales_invoice,
@@ -34,15 +36,8 @@ def rows_by(data, key):
 	return {row[key]: row for row in data}
 
 
-def make_campaign(name):
-	if not frappe.db.exists("Campaign", name):
-		frappe.get_doc({"doctype": "Campaign", "campaign_name": name}).insert()
-	return name
-
-
 def lose(opportunity, reason):
-	if not frappe.db.exists("Opportunity Lost Reason", reason):
-		frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": reason}).insert()
+	make_lost_reason(reason)
 	opportunity.reload()
 	opportunity.status = "Lost"
 	opportunity.append("lost_reasons", {"lost_reason": reason})
