@@ -106,7 +106,8 @@ def sync_assignment_to_owner(doc) -> None:
 
 
 def sync_owner_to_assignment(todo, method=None) -> None:
-	"""ToDo saved: whoever the opportunity is assigned to becomes its owner."""
+	"""ToDo saved: whoever the opportunity is assigned to becomes its owner, when the user
+	who assigns may write the opportunity (anyone may create a ToDo)."""
 	if todo.reference_type != "Opportunity" or todo.status != "Open" or not todo.allocated_to:
 		return
 	current = frappe.db.get_value(
@@ -114,8 +115,12 @@ def sync_owner_to_assignment(todo, method=None) -> None:
 	)
 	if not current or current.status in FINAL_STATUSES or current.opportunity_owner == todo.allocated_to:
 		return
+	if not frappe.has_permission("Opportunity", "write", doc=todo.reference_name):
+		return
 	opportunity = frappe.get_doc("Opportunity", todo.reference_name)
-	opportunity.db_set("opportunity_owner", todo.allocated_to, notify=True)
+	# Not a save: an assignment made while the opportunity is being saved (Assignment
+	# Rule) must not make the user's open form stale ("modified after you opened it").
+	opportunity.db_set("opportunity_owner", todo.allocated_to, update_modified=False, notify=True)
 	opportunity.add_comment(
 		"Info", frappe._("Opportunity owner set to {0}: assigned to them.").format(todo.allocated_to)
 	)

@@ -23,6 +23,8 @@ SETTINGS = "Opportunity Settings"
 STOCK_JOB_METHOD = "erpnext.crm.doctype.opportunity.opportunity.auto_close_opportunity"
 BATCH_SIZE = 500
 SAVEPOINT = "oppext_auto_close_batch"
+# The stock job's `stopped` as the admin had it, kept while the app's job replaces it.
+STOCK_JOB_STATE_KEY = "opportunity_ext_stock_job_stopped"
 
 DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
 Greatest = CustomFunction("GREATEST", ["a", "b"])
@@ -44,13 +46,30 @@ def get_settings() -> frappe._dict:
 
 
 def sync_stock_job() -> None:
-	"""ERPNext's job and the app's never both act: theirs is stopped while ours is on."""
-	stopped = 1 if get_settings().enabled else 0
-	frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", stopped)
+	"""ERPNext's job and the app's never both act: theirs is stopped while ours is on, and
+	given back as the admin left it (running or stopped) when ours is turned off."""
+	if get_settings().enabled:
+		stop_stock_job()
+	else:
+		restore_stock_job()
+
+
+def stop_stock_job() -> None:
+	stopped = frappe.db.get_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped")
+	if stopped is None:
+		return
+	if frappe.db.get_default(STOCK_JOB_STATE_KEY) is None:
+		frappe.db.set_default(STOCK_JOB_STATE_KEY, str(cint(stopped)))
+	frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", 1)
 
 
 def restore_stock_job() -> None:
-	frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", 0)
+	"""Only a job the app stopped is given back; one the app never touched is left alone."""
+	remembered = frappe.db.get_default(STOCK_JOB_STATE_KEY)
+	if remembered is None:
+		return
+	frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", cint(remembered))
+	frappe.db.set_default(STOCK_JOB_STATE_KEY, None)
 
 
 # --- scheduling --------------------------------------------------------------------------------
@@ -70,49 +89,78 @@ def run_daily() -> None:
 
 
 def process_stale_opportunities(now=None, batch_size: int = BATCH_SIZE) -> dict:
-	"""Warn the owners, then close what stayed idle past the warning. Returns the counts."""
+	"""Warn the owners, then close what stayed idle past the warning. Returns the counts
+	and the opportunities that failed (each also in the Error Log)."""
 	settings = get_settings()
 	if not settings.enabled or not settings.statuses:
 		return {"warned": 0, "closed": 0}
 	now = get_datetime(now) if now else now_datetime()
 	commit = not frappe.flags.in_test
+	failed = []
 	warned = closed = 0
 	if settings.warn_days:
-		warned = run_in_batches(
-			lambda names=None: stale_to_warn(settings, now, names),
-			lambda rows: warn(rows, settings, now),
-			batch_size,
-			commit,
-		)
+		try:
+			warned = run_in_batches(
+				lambda names=None: stale_to_warn(settings, now, names),
+				lambda rows: warn(rows, settings, now),
+				batch_size,
+				commit,
+				failed,
+			)
+		except Exception:
+			# the warnings failing must not keep stale opportunities open for ever
+			frappe.log_error(title=_("Opportunity auto-close: warning the owners failed"))
 	closed = run_in_batches(
 		lambda names=None: stale_to_close(settings, now, names),
 		lambda rows: close(rows, settings, now),
 		batch_size,
 		commit,
+		failed,
 	)
-	return {"warned": warned, "closed": closed}
+	summary = {"warned": warned, "closed": closed}
+	if failed:
+		summary["failed"] = failed
+	return summary
 
 
-def run_in_batches(select, act, batch_size: int, commit: bool) -> int:
+def run_in_batches(select, act, batch_size: int, commit: bool, failed: list[str]) -> int:
 	"""One query finds the candidates; each batch re-checks and locks its own rows and is
 	one transaction, acted on whole or not at all. Linear in the candidates: no batch
-	scans the table again."""
+	scans the table again. A batch that fails is done again a row at a time, so one bad
+	opportunity (a lock timeout, a broken row) is skipped and logged, never blocking the rest."""
 	candidates = [row.name for row in select()]
 	done = 0
 	for start in range(0, len(candidates), batch_size):
-		rows = select(candidates[start : start + batch_size])
-		if not rows:
-			continue
-		frappe.db.savepoint(SAVEPOINT)
+		names = candidates[start : start + batch_size]
 		try:
-			act(rows)
+			done += act_atomically(select, act, names)
 		except Exception:
-			frappe.db.rollback(save_point=SAVEPOINT)
-			raise
+			for name in names:
+				try:
+					done += act_atomically(select, act, [name])
+				except Exception:
+					failed.append(name)
+					frappe.log_error(
+						title=_("Opportunity auto-close failed for {0}").format(name),
+						reference_doctype="Opportunity",
+						reference_name=name,
+					)
 		if commit:
 			frappe.db.commit()
-		done += len(rows)
 	return done
+
+
+def act_atomically(select, act, names: list[str]) -> int:
+	"""Lock and act on the opportunities among `names` that still qualify, all or nothing."""
+	frappe.db.savepoint(SAVEPOINT)
+	try:
+		rows = select(names)
+		if rows:
+			act(rows)
+	except BaseException:  # also a dying worker: no half-done batch stays in the transaction
+		frappe.db.rollback(save_point=SAVEPOINT)
+		raise
+	return len(rows)
 
 
 # --- which opportunities -----------------------------------------------------------------------
@@ -196,27 +244,46 @@ def stale_to_close(settings, now, names=None) -> list[dict]:
 
 
 def warn(rows: list[dict], settings, now) -> None:
+	"""One notification per owner, listing their opportunities: turning the job on over a
+	backlog doesn't flood anyone."""
 	opportunity = frappe.qb.DocType("Opportunity")
-	names = [row.name for row in rows]
 	(
 		frappe.qb.update(opportunity)
 		.set(opportunity.auto_close_warned_on, now)
-		.where(opportunity.name.isin(names))
+		.where(opportunity.name.isin([row.name for row in rows]))
 		.run()
 	)
-	for row in rows:
+	for user, owned in owners_of(rows).items():
 		frappe.get_doc(
 			{
 				"doctype": "Notification Log",
-				"for_user": row.opportunity_owner or row.owner,
+				"for_user": user,
 				"type": "Alert",
 				"document_type": "Opportunity",
-				"document_name": row.name,
+				"document_name": owned[0].name,
 				"subject": _(
-					"Opportunity {0} ({1}) will be marked {2} in {3} days: it has had no activity."
-				).format(row.name, row.title or "", _(settings.action), settings.warn_days),
+					"{0} of your opportunities will be marked {1} in {2} days: they have had no activity."
+				).format(len(owned), _(settings.action), settings.warn_days),
+				"email_content": "<br>".join(
+					frappe.utils.escape_html(f"{row.name}: {row.title or ''}") for row in owned
+				),
 			}
 		).insert(ignore_permissions=True)
+
+
+def owners_of(rows: list[dict]) -> dict[str, list]:
+	"""The rows by who is warned: the opportunity owner, else its creator, if still an
+	enabled user (a deleted or disabled owner gets nothing)."""
+	candidates = {user for row in rows for user in (row.opportunity_owner, row.owner) if user}
+	enabled = set(
+		frappe.get_all("User", filters={"name": ("in", list(candidates)), "enabled": 1}, pluck="name")
+	)
+	by_owner = {}
+	for row in rows:
+		user = next((u for u in (row.opportunity_owner, row.owner) if u in enabled), None)
+		if user:
+			by_owner.setdefault(user, []).append(row)
+	return by_owner
 
 
 def close(rows: list[dict], settings, now) -> None:

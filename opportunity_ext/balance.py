@@ -16,6 +16,23 @@ from frappe.query_builder.terms import ParameterizedValueWrapper as ValueWrapper
 from opportunity_ext.links import LINKED_VOUCHER_TYPES
 
 BALANCE_KEYS = ("debit", "credit", "invoiced", "returned", "paid", "balance", "balance_in_account_currency")
+MAX_OPPORTUNITIES_PER_REQUEST = 500
+
+
+def can_see_balance(user: str | None = None) -> bool:
+	"""Opportunity Settings may keep balances to chosen roles; by default whoever may read
+	the opportunity sees its totals (as ERPNext's Customer form shows Total Unpaid)."""
+	roles = frappe.get_cached_doc("Opportunity Settings").get("balance_roles") or []
+	allowed = {row.role for row in roles if row.role}
+	return not allowed or bool(allowed & set(frappe.get_roles(user)))
+
+
+def check_can_see_balance() -> None:
+	if not can_see_balance():
+		frappe.throw(
+			_("Opportunity balances are shown to some roles only (Opportunity Settings)."),
+			frappe.PermissionError,
+		)
 
 
 def linked_vouchers(opportunities):
@@ -146,10 +163,15 @@ def balance_from_vouchers(vouchers: list[dict]) -> dict:
 
 
 def opportunity_balance(opportunity: str, company: str) -> dict:
-	"""Balance, breakdown and vouchers of one opportunity, in one query."""
+	"""Balance, breakdown and vouchers of one opportunity, in one query. The totals count
+	every voucher; a voucher the user may not read is listed without its number."""
 	vouchers = get_balance_vouchers(opportunity)
+	balance = balance_from_vouchers(vouchers)
+	for voucher in vouchers:
+		if not frappe.has_permission(voucher.voucher_type, "read", doc=voucher.voucher_no):
+			voucher.voucher_no = None
 	return {
-		**balance_from_vouchers(vouchers),
+		**balance,
 		"company_currency": frappe.get_cached_value("Company", company, "default_currency"),
 		"vouchers": vouchers,
 	}
@@ -158,18 +180,46 @@ def opportunity_balance(opportunity: str, company: str) -> dict:
 @frappe.whitelist()
 def get_opportunity_balance(opportunity: str) -> dict:
 	"""Balance, breakdown and vouchers of one opportunity, for a user who may read it."""
+	if not isinstance(opportunity, str) or not frappe.db.exists("Opportunity", opportunity):
+		frappe.throw(_("Opportunity {0} does not exist.").format(opportunity), frappe.DoesNotExistError)
 	if not frappe.has_permission("Opportunity", "read", doc=opportunity):
 		frappe.throw(_("Not permitted to read Opportunity {0}").format(opportunity), frappe.PermissionError)
+	check_can_see_balance()
 	return opportunity_balance(opportunity, frappe.db.get_value("Opportunity", opportunity, "company"))
 
 
 @frappe.whitelist()
 def get_opportunity_balances(opportunities: list[str] | str) -> dict[str, dict]:
 	"""Balances of the opportunities the user may read, for list views and reports."""
-	if isinstance(opportunities, str):
-		opportunities = frappe.parse_json(opportunities)
-	readable = frappe.get_list("Opportunity", filters={"name": ("in", opportunities)}, pluck="name")
+	names = parse_opportunity_names(opportunities)
+	# select permission lists names only: a balance needs read
+	if not frappe.has_permission("Opportunity", "read"):
+		frappe.throw(_("Not permitted to read opportunities."), frappe.PermissionError)
+	check_can_see_balance()
+	readable = frappe.get_list(
+		"Opportunity", filters={"name": ("in", names)}, pluck="name", limit_page_length=0
+	)
 	return get_balances(readable)
+
+
+def parse_opportunity_names(opportunities) -> list[str]:
+	"""A list of opportunity names (or its JSON), at most MAX_OPPORTUNITIES_PER_REQUEST."""
+	if isinstance(opportunities, str):
+		try:
+			opportunities = frappe.parse_json(opportunities)
+		except ValueError:
+			opportunities = None
+	if not isinstance(opportunities, list) or not all(isinstance(name, str) for name in opportunities):
+		frappe.throw(_("Send the opportunities as a list of names."), frappe.ValidationError)
+	names = list(dict.fromkeys(opportunities))
+	if len(names) > MAX_OPPORTUNITIES_PER_REQUEST:
+		frappe.throw(
+			_("Ask for at most {0} opportunities at a time, not {1}.").format(
+				MAX_OPPORTUNITIES_PER_REQUEST, len(names)
+			),
+			frappe.ValidationError,
+		)
+	return names
 
 
 def balance_by(opportunities, field: str) -> dict[str | None, dict]:

@@ -34,11 +34,33 @@ def wants_event(doc) -> bool:
 	return bool(doc.next_contact_date and doc.next_contact_by and doc.status not in FINAL_STATUSES)
 
 
+def open_follow_up_event(doc):
+	"""The opportunity's open follow-up event; only an event of this opportunity (it names
+	the opportunity as participant) is ever moved or cancelled."""
+	if not doc.follow_up_event:
+		return None
+	participant = frappe.qb.DocType("Event Participants")
+	event = frappe.qb.DocType("Event")
+	belongs = (
+		frappe.qb.from_(event)
+		.join(participant)
+		.on(participant.parent == event.name)
+		.select(event.name)
+		.where(
+			(event.name == doc.follow_up_event)
+			& (event.status == "Open")
+			& (participant.parenttype == "Event")
+			& (participant.reference_doctype == "Opportunity")
+			& (participant.reference_docname == doc.name)
+		)
+		.run()
+	)
+	return frappe.get_doc("Event", doc.follow_up_event) if belongs else None
+
+
 def sync_follow_up_event(doc) -> None:
 	"""One event per opportunity: made, moved, or cancelled to match the opportunity."""
-	event = frappe.get_doc("Event", doc.follow_up_event) if doc.follow_up_event else None
-	if event and event.status != "Open":
-		event = None
+	event = open_follow_up_event(doc)
 
 	if not wants_event(doc):
 		if event:

@@ -7,6 +7,43 @@ LOST_STATUS = "Lost"
 CLOSED_STATUS = "Closed"
 FINAL_STATUSES = (WON_STATUS, LOST_STATUS, CLOSED_STATUS)
 
+# Set by the server alone: whatever a client sends for them (form, REST, list bulk edit,
+# Data Import), the stored value is kept and the server's own rules recompute them.
+SERVER_OWNED_FIELDS = (
+	"follow_up_event",
+	"auto_close_warned_on",
+	"won_date",
+	"lost_date",
+	"days_to_close",
+	"weighted_amount",
+	"base_weighted_amount",
+)
+
+
+def server_owned_values(previous: dict | None) -> dict:
+	"""The server-owned fields as stored (empty for a new opportunity)."""
+	return {field: (previous or {}).get(field) for field in SERVER_OWNED_FIELDS}
+
+
+def lacks_won_reasons(status: str, previous_status: str | None, reasons: int, mandatory: bool) -> bool:
+	"""Winning (entering the won status) without a reason while reasons are mandatory."""
+	return bool(mandatory) and status == WON_STATUS and previous_status != WON_STATUS and not reasons
+
+
+def rows_to_price(rows: list[dict], previous_rows: list[dict]) -> list[dict]:
+	"""Item rows whose rate the price list gives: rows without a rate that are new or
+	changed item or unit since the last save. A row saved at rate 0 stays free, and a save
+	that doesn't touch the items (declare won, lost) prices nothing."""
+	before = {row.get("name"): row for row in previous_rows if row.get("name")}
+	to_price = []
+	for row in rows:
+		if not row.get("item_code") or row.get("rate"):
+			continue
+		old = before.get(row.get("name"))
+		if old is None or (old.get("item_code"), old.get("uom")) != (row.get("item_code"), row.get("uom")):
+			to_price.append(row)
+	return to_price
+
 
 def closing_dates(
 	status: str,

@@ -32,13 +32,16 @@ def declare_opportunity_won(
 			).format(frappe.bold(unknown[0])),
 			title=_("Unknown Won Reason"),
 		)
-	if not reasons and frappe.db.get_single_value("Opportunity Settings", "won_reasons_mandatory"):
-		frappe.throw(_("Give at least one won reason."), title=_("Won Reasons Required"))
 
 	doc.status = WON_STATUS
 	doc.set("won_reasons", [{"won_reason": reason} for reason in reasons])
 	doc.won_detailed_reason = detailed_reason
-	doc.save()
+	doc.save()  # validate refuses a win without reasons while they are mandatory
+
+
+def won_reasons_mandatory() -> bool:
+	"""Read on the server for every user: Sales Users may not read Opportunity Settings."""
+	return bool(frappe.db.get_single_value("Opportunity Settings", "won_reasons_mandatory"))
 
 
 def parse_won_reasons(won_reasons: list | str | None) -> list[str]:

@@ -6,13 +6,15 @@ from frappe.utils import flt, getdate, today
 
 from opportunity_ext import lifecycle
 from opportunity_ext.assignment import sync_assignment_to_owner
-from opportunity_ext.balance import opportunity_balance
+from opportunity_ext.balance import can_see_balance, opportunity_balance
 from opportunity_ext.follow_up import sync_follow_up_event, validate_next_contact
 from opportunity_ext.pricing import default_selling_price_list, item_price_list_rate
 from opportunity_ext.setup.custom_fields import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
+from opportunity_ext.won import won_reasons_mandatory
 
 
 def before_validate(doc, method=None):
+	keep_server_owned_fields(doc)
 	# Runs before ERPNext's validate, which totals the items from these rates.
 	set_selling_price_list(doc)
 	set_item_rates(doc)
@@ -27,6 +29,7 @@ def validate(doc, method=None):
 	validate_buying_committee(doc)
 	sync_competitors(doc)
 	stamp_closing_dates(doc)
+	validate_won_reasons(doc)
 	validate_next_contact(doc)
 
 
@@ -36,9 +39,11 @@ def on_update(doc, method=None):
 
 
 def onload(doc, method=None):
-	"""The form's balance section arrives with the document: no second round trip."""
-	if not doc.is_new():
-		# getdoc has checked read permission already
+	"""What the form needs beyond the document, in the same round trip: the settings a
+	Sales User may not read, and the balance section."""
+	doc.set_onload("won_reasons_mandatory", won_reasons_mandatory())
+	# getdoc has checked read permission on the opportunity already
+	if not doc.is_new() and can_see_balance():
 		doc.set_onload("balance", opportunity_balance(doc.name, doc.company))
 
 
@@ -61,6 +66,26 @@ def _comparable(value):
 	return value if isinstance(value, int) else getdate(value)
 
 
+def keep_server_owned_fields(doc):
+	"""A client may send any field; these keep their stored value and are recomputed."""
+	previous = doc.get_doc_before_save()
+	doc.update(lifecycle.server_owned_values(previous.as_dict() if previous else None))
+
+
+def validate_won_reasons(doc):
+	previous = doc.get_doc_before_save()
+	if lifecycle.lacks_won_reasons(
+		doc.status,
+		previous.status if previous else None,
+		len(doc.get("won_reasons")),
+		won_reasons_mandatory(),
+	):
+		frappe.throw(
+			_("Give at least one won reason: use Declare Won, or set Won Reasons first."),
+			title=_("Won Reasons Required"),
+		)
+
+
 def untranslate_default_opportunity_type(doc):
 	"""ERPNext defaults the type to `_("Sales")`: for a Persian or Thai user that names no
 	Opportunity Type. Keep the record's name, "Sales"."""
@@ -77,17 +102,17 @@ def set_item_rates(doc):
 	if not doc.selling_price_list:
 		return
 	customer = doc.party_name if doc.opportunity_from == "Customer" else None
-	for item in doc.get("items"):
-		if item.item_code and not flt(item.rate):
-			item.rate = item_price_list_rate(
-				item_code=item.item_code,
-				uom=item.uom,
-				qty=item.qty,
-				price_list=doc.selling_price_list,
-				currency=doc.currency,
-				transaction_date=doc.transaction_date,
-				customer=customer,
-			)
+	previous = doc.get_doc_before_save()
+	for item in lifecycle.rows_to_price(doc.get("items"), previous.get("items") if previous else []):
+		item.rate = item_price_list_rate(
+			item_code=item.item_code,
+			uom=item.uom,
+			qty=item.qty,
+			price_list=doc.selling_price_list,
+			currency=doc.currency,
+			transaction_date=doc.transaction_date,
+			customer=customer,
+		)
 
 
 def validate_probability(doc):

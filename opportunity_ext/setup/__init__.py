@@ -5,6 +5,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 
 from opportunity_ext.setup.custom_fields import CUSTOM_FIELDS
+from opportunity_ext.setup.permissions import grant_permissions, revoke_permissions
 from opportunity_ext.setup.property_setters import PROPERTY_SETTERS
 
 DEFAULT_WON_REASONS = ("Price", "Product Fit", "Relationship", "Service and Support", "Delivery Time")
@@ -19,6 +20,7 @@ def after_install():
 	create_default_settings()
 	create_assignment_rule()
 	create_kanban_board()
+	grant_permissions()
 
 
 def after_migrate():
@@ -37,6 +39,7 @@ def before_uninstall():
 	delete_assignment_rule_if_unchanged()
 	restore_stock_job()
 	delete_kanban_board()
+	revoke_permissions()
 
 
 def apply_customizations():

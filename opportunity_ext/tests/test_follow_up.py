@@ -5,7 +5,7 @@ from frappe.email.doctype.notification.notification import trigger_daily_alerts
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_datetime, now_datetime
 
-from opportunity_ext.tests.utils import make_opportunity, make_user
+from opportunity_ext.tests.utils import make_opportunity, make_user, make_won_reason
 
 SALES_USER = "oppext-follow-up@example.com"
 
@@ -57,6 +57,8 @@ class TestFollowUp(FrappeTestCase):
 		for status in ("Lost", "Closed", "Converted"):
 			opportunity = self.follow_up()
 			opportunity.status = status
+			if status == "Converted":  # winning needs a reason (Won Reasons Are Mandatory)
+				opportunity.append("won_reasons", {"won_reason": make_won_reason("Price")})
 			opportunity.save()
 			self.assertEqual(frappe.db.get_value("Event", opportunity.follow_up_event, "status"), "Cancelled")
 

@@ -88,9 +88,13 @@ frappe.ui.form.on("Opportunity", {
 			.map(
 				(v) => `<tr>
 					<td>${__(v.voucher_type)}</td>
-					<td><a href="/app/${frappe.router.slug(v.voucher_type)}/${encodeURIComponent(
-					v.voucher_no
-				)}">${frappe.utils.escape_html(v.voucher_no)}</a></td>
+					<td>${
+						v.voucher_no
+							? `<a href="/app/${frappe.router.slug(v.voucher_type)}/${encodeURIComponent(
+									v.voucher_no
+							  )}">${frappe.utils.escape_html(v.voucher_no)}</a>`
+							: `<span class="text-muted">${__("Not permitted to view")}</span>`
+					}</td>
 					<td>${frappe.datetime.str_to_user(v.posting_date)}</td>
 					<td class="text-right">${money(v.amount)}</td>
 				</tr>`
@@ -116,50 +120,57 @@ frappe.ui.form.on("Opportunity", {
 		);
 	},
 
+	status(frm) {
+		// Won through the status field: the same dialog as the button, for the reasons.
+		if (frm.doc.status === "Converted" && !frm.is_new() && !(frm.doc.won_reasons || []).length) {
+			frm.trigger("declare_won_dialog");
+		}
+	},
+
 	declare_won_dialog(frm) {
-		frappe.db.get_single_value("Opportunity Settings", "won_reasons_mandatory").then((mandatory) => {
-			const dialog = new frappe.ui.Dialog({
-				title: __("Declare Won"),
-				fields: [
-					{
-						fieldtype: "Table MultiSelect",
-						label: __("Won Reasons"),
-						fieldname: "won_reasons",
-						options: "Opportunity Won Reason Detail",
-						reqd: mandatory ? 1 : 0,
-					},
-					{
-						fieldtype: "Small Text",
-						label: __("Detailed Reason"),
-						fieldname: "detailed_reason",
-					},
-				],
-				primary_action_label: __("Declare Won"),
-				primary_action(values) {
-					frappe
-						.call({
-							method: "opportunity_ext.won.declare_opportunity_won",
-							args: {
-								opportunity: frm.doc.name,
-								won_reasons: (values.won_reasons || []).map((row) => row.won_reason),
-								detailed_reason: values.detailed_reason,
-							},
-							freeze: true,
-						})
-						.then(() => {
-							dialog.hide();
-							frm.reload_doc();
-						});
+		// Sent with the form: a Sales User may not read Opportunity Settings.
+		const mandatory = frm.doc.__onload && frm.doc.__onload.won_reasons_mandatory;
+		const dialog = new frappe.ui.Dialog({
+			title: __("Declare Won"),
+			fields: [
+				{
+					fieldtype: "Table MultiSelect",
+					label: __("Won Reasons"),
+					fieldname: "won_reasons",
+					options: "Opportunity Won Reason Detail",
+					reqd: mandatory ? 1 : 0,
 				},
-			});
-			// Changing the status field to Converted opened this: leave it as saved if cancelled.
-			dialog.onhide = () => {
-				if (frm.is_dirty() && frm.doc.status === "Converted" && !(frm.doc.won_reasons || []).length) {
-					frm.reload_doc();
-				}
-			};
-			dialog.show();
+				{
+					fieldtype: "Small Text",
+					label: __("Detailed Reason"),
+					fieldname: "detailed_reason",
+				},
+			],
+			primary_action_label: __("Declare Won"),
+			primary_action(values) {
+				frappe
+					.call({
+						method: "opportunity_ext.won.declare_opportunity_won",
+						args: {
+							opportunity: frm.doc.name,
+							won_reasons: (values.won_reasons || []).map((row) => row.won_reason),
+							detailed_reason: values.detailed_reason,
+						},
+						freeze: true,
+					})
+					.then(() => {
+						dialog.hide();
+						frm.reload_doc();
+					});
+			},
 		});
+		// Changing the status field to Converted opened this: leave it as saved if cancelled.
+		dialog.onhide = () => {
+			if (frm.is_dirty() && frm.doc.status === "Converted" && !(frm.doc.won_reasons || []).length) {
+				frm.reload_doc();
+			}
+		};
+		dialog.show();
 	},
 
 	sales_stage(frm) {

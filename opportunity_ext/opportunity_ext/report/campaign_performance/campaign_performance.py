@@ -7,7 +7,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import flt
 
-from opportunity_ext.balance import balance_by
+from opportunity_ext.balance import balance_by, can_see_balance
 from opportunity_ext.lifecycle import WON_STATUS
 from opportunity_ext.reports import OPEN_STATUSES, company_currency, currency_column, permitted
 
@@ -33,7 +33,12 @@ def execute(filters=None):
 		.groupby(opportunity.campaign)
 		.run(as_dict=True)
 	)
-	ledger = balance_by(frappe.qb.from_(opportunity).select(opportunity.name).where(selected), "campaign")
+	show_balance = can_see_balance()
+	ledger = (
+		balance_by(frappe.qb.from_(opportunity).select(opportunity.name).where(selected), "campaign")
+		if show_balance
+		else {}
+	)
 	currency = company_currency(filters)
 	for row in rows:
 		figures = ledger.get(row.campaign, {})
@@ -50,8 +55,11 @@ def execute(filters=None):
 		currency_column("weighted_pipeline", "Weighted Pipeline"),
 		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 80},
 		currency_column("won_amount", "Won Amount"),
-		currency_column("invoiced", "Invoiced"),
-		currency_column("received", "Received"),
+		*(
+			[currency_column("invoiced", "Invoiced"), currency_column("received", "Received")]
+			if show_balance
+			else []
+		),
 		{"fieldname": "conversion_rate", "label": _("Conversion Rate"), "fieldtype": "Percent", "width": 130},
 	]
 	chart = {
@@ -59,8 +67,14 @@ def execute(filters=None):
 			"labels": [row.campaign for row in rows],
 			"datasets": [
 				{"name": _("Won Amount"), "values": [row.won_amount for row in rows]},
-				{"name": _("Invoiced"), "values": [row.invoiced for row in rows]},
-				{"name": _("Received"), "values": [row.received for row in rows]},
+				*(
+					[
+						{"name": _("Invoiced"), "values": [row.invoiced for row in rows]},
+						{"name": _("Received"), "values": [row.received for row in rows]},
+					]
+					if show_balance
+					else []
+				),
 			],
 		},
 		"type": "bar",

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Count, Sum
 
-from opportunity_ext.balance import balance_by
+from opportunity_ext.balance import balance_by, can_see_balance
 from opportunity_ext.reports import OPEN_STATUSES, company_currency, currency_column, permitted
 
 GROUPS = {"Sales Stage": "sales_stage", "Opportunity Owner": "opportunity_owner", "Campaign": "campaign"}
@@ -36,8 +36,9 @@ def execute(filters=None):
 		.groupby(opportunity[field])
 		.run(as_dict=True)
 	)
+	show_balance = can_see_balance()
 	opportunity_names = frappe.qb.from_(opportunity).select(opportunity.name).where(selected)
-	balances = balance_by(opportunity_names, field)
+	balances = balance_by(opportunity_names, field) if show_balance else {}
 	currency = company_currency(filters)
 	for row in rows:
 		row.balance = balances.get(row.group_value, {}).get("balance", 0)
@@ -50,8 +51,9 @@ def execute(filters=None):
 		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
 		currency_column("amount", "Amount"),
 		currency_column("weighted_amount", "Weighted Amount"),
-		currency_column("balance", "Balance"),
 	]
+	if show_balance:
+		columns.append(currency_column("balance", "Balance"))
 	return columns, rows, None, funnel_chart(rows)
 
 
