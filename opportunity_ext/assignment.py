@@ -105,6 +105,20 @@ def sync_assignment_to_owner(doc) -> None:
 		)
 
 
+def validate_todo_reference(todo, method=None) -> None:
+	"""Anyone may make a ToDo; one about an opportunity only a user who may read it.
+	(Frappe writes the assignee into the opportunity's `_assign` from it.)"""
+	if todo.reference_type != "Opportunity" or not todo.reference_name:
+		return
+	if not (todo.is_new() or todo.has_value_changed("reference_name")):
+		return
+	if not frappe.has_permission("Opportunity", "read", doc=todo.reference_name):
+		frappe.throw(
+			frappe._("Not permitted to assign Opportunity {0}.").format(todo.reference_name),
+			frappe.PermissionError,
+		)
+
+
 def sync_owner_to_assignment(todo, method=None) -> None:
 	"""ToDo saved: whoever the opportunity is assigned to becomes its owner, when the user
 	who assigns may write the opportunity (anyone may create a ToDo)."""

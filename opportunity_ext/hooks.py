@@ -36,7 +36,10 @@ doc_events = {
 		"on_change": "opportunity_ext.overrides.opportunity.on_change",
 		"onload": "opportunity_ext.overrides.opportunity.onload",
 	},
-	"ToDo": {"on_update": "opportunity_ext.assignment.sync_owner_to_assignment"},
+	"ToDo": {
+		"validate": "opportunity_ext.assignment.validate_todo_reference",
+		"on_update": "opportunity_ext.assignment.sync_owner_to_assignment",
+	},
 	"Quotation": {"after_mapping": "opportunity_ext.overrides.quotation.after_mapping"},
 	"Supplier Quotation": {"after_mapping": "opportunity_ext.overrides.supplier_quotation.after_mapping"},
 	"Sales Order": {"validate": "opportunity_ext.overrides.sales_order.validate"},

@@ -1,0 +1,507 @@
+"""The permission matrix: every whitelisted method of the app and every write path it
+hooks, called through Frappe's request handler as each kind of user, against the
+outcome that user must get. On every denial, nothing in the database changed."""
+
+import hashlib
+import json
+from unittest.mock import patch
+
+import frappe
+from frappe.handler import execute_cmd
+from frappe.tests.utils import FrappeTestCase
+
+from opportunity_ext import auto_close
+from opportunity_ext.auto_close import (
+	STOCK_JOB_METHOD,
+	STOCK_JOB_STATE_KEY,
+	restore_stock_job,
+	sync_stock_job,
+)
+from opportunity_ext.balance import get_opportunity_balance, get_opportunity_balances
+from opportunity_ext.tests.utils import (
+	company,
+	make_customer,
+	make_item,
+	make_item_price,
+	make_opportunity,
+	make_sales_invoice,
+	make_user,
+	make_won_reason,
+)
+
+OK, DENIED, EMPTY = "ok", "denied", "empty"
+OWNER_SET, OWNER_KEPT, FIELD_KEPT = "owner set", "owner kept", "field kept"
+
+USERS = {
+	"guest": None,
+	"no_role": [],
+	"sales_user": ["Sales User"],
+	"sales_user_restricted": ["Sales User"],  # a User Permission to another territory
+	"sales_manager": ["Sales Manager"],
+	"accounts_user": ["Accounts User"],
+	"sales_and_accounts": ["Sales User", "Accounts User"],
+	"system_manager": ["System Manager"],
+}
+SELLERS = ("sales_user", "sales_manager", "sales_and_accounts")
+
+# action -> {user: outcome}; a user not named gets DENIED.
+EXPECTED = {
+	"open the opportunity form": dict.fromkeys(SELLERS, OK),
+	"declare won": dict.fromkeys(SELLERS, OK),
+	"balance of one": dict.fromkeys(SELLERS, OK),
+	"balances of many": {**dict.fromkeys(SELLERS, OK), "sales_user_restricted": EMPTY},
+	"price an item": {**dict.fromkeys(SELLERS, OK), "sales_user_restricted": OK},
+	"make a sales invoice": {"sales_and_accounts": OK},
+	"invoice customer": dict.fromkeys(SELLERS, OK),
+	"refresh the assignment rule": {"system_manager": OK},
+	"edit the opportunity": dict.fromkeys(SELLERS, OK),
+	"assign to oneself by ToDo": dict.fromkeys(SELLERS, OWNER_SET),
+	"point follow_up_event at another event": dict.fromkeys(SELLERS, FIELD_KEPT),
+	"run the pipeline report": {**dict.fromkeys(SELLERS, OK), "sales_user_restricted": OK},
+	"win rate number card": {**dict.fromkeys(SELLERS, OK), "sales_user_restricted": OK},
+	"print the quotation": dict.fromkeys(SELLERS, OK),
+}
+
+
+def user_email(key: str) -> str:
+	return "Guest" if key == "guest" else f"oppext-matrix-{key.replace('_', '-')}@example.com"
+
+
+def make_territory(name: str) -> str:
+	if not frappe.db.exists("Territory", name):
+		frappe.get_doc(
+			{"doctype": "Territory", "territory_name": name, "parent_territory": "All Territories"}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def call(cmd: str, **args):
+	"""As a REST call: the handler checks the whitelist, guests and the HTTP method."""
+	frappe.local.form_dict = frappe._dict(args)
+	return execute_cmd(cmd)
+
+
+class TestPermissionMatrix(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_won_reason("Price")
+		territory = make_territory("_OppExt Matrix North")
+		other_territory = make_territory("_OppExt Matrix South")
+		cls.customer = make_customer("_OppExt Matrix Customer", territory=territory)
+		item = make_item("_OppExt Matrix Item")
+		make_item_price(item, 40)
+		cls.item = item
+		cls.opportunity = make_opportunity(
+			cls.customer, items=[{"item_code": item, "qty": 2}], territory=territory
+		).name
+		make_sales_invoice(cls.customer, rate=80, opportunity=cls.opportunity)
+		cls.quotation = make_quotation_for(cls.opportunity, territory)
+		cls.foreign_event = frappe.get_doc(
+			{
+				"doctype": "Event",
+				"subject": "Someone else's private meeting",
+				"event_type": "Private",
+				"starts_on": frappe.utils.add_days(frappe.utils.now_datetime(), 3),
+			}
+		).insert(ignore_permissions=True)
+		for key, roles in USERS.items():
+			if roles is not None:
+				make_user(user_email(key), roles)
+		restriction = {
+			"user": user_email("sales_user_restricted"),
+			"allow": "Territory",
+			"for_value": other_territory,
+		}
+		if not frappe.db.exists("User Permission", restriction):
+			frappe.get_doc({"doctype": "User Permission", **restriction}).insert(ignore_permissions=True)
+		frappe.db.commit()
+
+	def setUp(self):
+		self.request = getattr(frappe.local, "request", None)
+		frappe.local.request = frappe._dict(method="POST")
+
+	def tearDown(self):
+		frappe.local.request = self.request
+		frappe.local.form_dict = frappe._dict()
+		frappe.set_user("Administrator")
+
+	def actions(self) -> dict:
+		opp = self.opportunity
+		return {
+			"open the opportunity form": lambda: call(
+				"frappe.desk.form.load.getdoc", doctype="Opportunity", name=opp
+			),
+			"declare won": lambda: call(
+				"opportunity_ext.won.declare_opportunity_won", opportunity=opp, won_reasons='["Price"]'
+			),
+			"balance of one": lambda: call(
+				"opportunity_ext.balance.get_opportunity_balance", opportunity=opp
+			),
+			"balances of many": lambda: (
+				EMPTY
+				if not call(
+					"opportunity_ext.balance.get_opportunity_balances", opportunities=json.dumps([opp])
+				)
+				else OK
+			),
+			"price an item": lambda: call(
+				"opportunity_ext.pricing.get_item_rate",
+				item_code=self.item,
+				currency="USD",
+				transaction_date=frappe.utils.today(),
+				opportunity_from="Customer",
+				party_name=self.customer,
+			),
+			"make a sales invoice": lambda: call(
+				"opportunity_ext.mappers.make_sales_invoice", source_name=opp
+			),
+			"invoice customer": lambda: call("opportunity_ext.mappers.invoice_customer", opportunity=opp),
+			"refresh the assignment rule": lambda: call(
+				"opportunity_ext.assignment.refresh_assignment_rule_users", role="Sales User"
+			),
+			"edit the opportunity": lambda: call(
+				"frappe.client.set_value", doctype="Opportunity", name=opp, fieldname="title", value="Renamed"
+			),
+			"assign to oneself by ToDo": self.assign_to_oneself,
+			"point follow_up_event at another event": self.point_follow_up_event,
+			"run the pipeline report": lambda: call(
+				"frappe.desk.query_report.run",
+				report_name="Opportunity Pipeline",
+				filters=json.dumps({"company": company(), "group_by": "Sales Stage"}),
+			),
+			"win rate number card": lambda: call("opportunity_ext.dashboards.get_win_rate"),
+			"print the quotation": lambda: call(
+				"frappe.www.printview.get_html_and_style",
+				doc="Quotation",
+				name=self.quotation,
+				print_format="Opportunity Quotation",
+			),
+		}
+
+	def assign_to_oneself(self):
+		call(
+			"frappe.client.insert",
+			doc=json.dumps(
+				{
+					"doctype": "ToDo",
+					"allocated_to": frappe.session.user,
+					"reference_type": "Opportunity",
+					"reference_name": self.opportunity,
+					"description": "mine now",
+				}
+			),
+		)
+		owner = frappe.db.get_value("Opportunity", self.opportunity, "opportunity_owner")
+		return OWNER_SET if owner == frappe.session.user else OWNER_KEPT
+
+	def point_follow_up_event(self):
+		doc = call("frappe.client.get", doctype="Opportunity", name=self.opportunity)
+		doc.update({"follow_up_event": self.foreign_event.name, "next_contact_date": None})
+		call("frappe.client.save", doc=json.dumps(doc, default=str))
+		kept = not frappe.db.get_value("Opportunity", self.opportunity, "follow_up_event")
+		untouched = frappe.db.get_value("Event", self.foreign_event.name, "status") == "Open"
+		return FIELD_KEPT if kept and untouched else "field taken"
+
+	def state(self, opportunity_only: bool = False) -> str:
+		"""A fingerprint of everything these actions could change (a ToDo anyone may make
+		for themselves aside: then only the opportunity)."""
+		opportunity = frappe.db.get_value("Opportunity", self.opportunity, "*", as_dict=True)
+		if opportunity_only:
+			return hashlib.sha256(json.dumps(opportunity, default=str, sort_keys=True).encode()).hexdigest()
+		parts = [
+			opportunity,
+			frappe.get_all("ToDo", filters={"reference_name": self.opportunity}, fields=["name", "status"]),
+			frappe.db.get_value("Event", self.foreign_event.name, ["status", "subject", "starts_on"]),
+			frappe.db.count("Sales Invoice"),
+			frappe.db.get_value("Assignment Rule", "Opportunity Round Robin", "modified"),
+			frappe.db.count("Comment", {"reference_name": self.opportunity}),
+		]
+		return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
+
+	def outcome(self, action) -> str:
+		try:
+			result = action()
+		except frappe.PermissionError:
+			return DENIED
+		return result if result in (EMPTY, OWNER_SET, OWNER_KEPT, FIELD_KEPT, "field taken") else OK
+
+	def test_permission_matrix(self):
+		got, want = {}, {}
+		for name, action in self.actions().items():
+			for key in USERS:
+				frappe.db.savepoint("oppext_matrix")
+				before = self.state(), self.state(opportunity_only=True)
+				frappe.set_user(user_email(key))
+				result = self.outcome(action)
+				frappe.set_user("Administrator")
+				got[(name, key)] = result
+				want[(name, key)] = EXPECTED[name].get(key, DENIED)
+				if result == DENIED:
+					self.assertEqual(
+						self.state(), before[0], f"{name} as {key}: denied, yet the database changed"
+					)
+				if result == OWNER_KEPT:
+					self.assertEqual(self.state(True), before[1], f"{name} as {key}: the opportunity changed")
+				frappe.db.rollback(save_point="oppext_matrix")
+		wrong = {
+			f"{name} as {key}": (got[(name, key)], want[(name, key)])
+			for name, key in got
+			if got[(name, key)] != want[(name, key)]
+		}
+		self.assertEqual(wrong, {}, "(got, expected)")
+
+
+def make_quotation_for(opportunity: str, territory: str) -> str:
+	from erpnext.crm.doctype.opportunity.opportunity import make_quotation
+
+	quotation = make_quotation(opportunity)
+	quotation.territory = territory
+	quotation.insert(ignore_permissions=True)
+	return quotation.name
+
+
+class TestRightForRealUsers(FrappeTestCase):
+	"""The rules behind the matrix, each as the user it is for."""
+
+	def setUp(self):
+		frappe.db.savepoint("oppext_real_users")
+		self.addCleanup(frappe.db.rollback, save_point="oppext_real_users")
+		self.addCleanup(frappe.set_user, "Administrator")
+		self.seller = make_user("oppext-real-seller@example.com", ["Sales User"])
+		self.customer = make_customer("_OppExt Real Users Customer")
+		frappe.db.set_single_value("Opportunity Settings", "won_reasons_mandatory", 1)
+		make_won_reason("Price")
+
+	def test_balance_lists_only_vouchers_the_user_may_read(self):
+		opportunity = make_opportunity(self.customer).name
+		invoice = make_sales_invoice(self.customer, rate=120, opportunity=opportunity)
+		frappe.set_user(self.seller)
+		balance = get_opportunity_balance(opportunity)
+		self.assertEqual(balance["balance"], 120, "the totals count every voucher")
+		self.assertEqual(
+			[(v.voucher_type, v.voucher_no) for v in balance["vouchers"]], [("Sales Invoice", None)]
+		)
+		frappe.set_user("Administrator")
+		self.assertEqual(get_opportunity_balance(opportunity)["vouchers"][0].voucher_no, invoice.name)
+
+	def test_balance_can_be_kept_to_chosen_roles(self):
+		opportunity = make_opportunity(self.customer).name
+		settings = frappe.get_single("Opportunity Settings")
+		settings.set("balance_roles", [{"role": "Accounts User"}])
+		settings.save()
+		frappe.set_user(self.seller)
+		with self.assertRaises(frappe.PermissionError):
+			get_opportunity_balance(opportunity)
+		form = frappe.get_doc("Opportunity", opportunity)
+		form.run_method("onload")
+		self.assertNotIn("balance", form.get_onload())
+		self.assertIn("won_reasons_mandatory", form.get_onload())
+
+	def test_balances_refuse_malformed_and_oversized_input(self):
+		for bad in ("not json", '{"a": 1}', "[1, 2]", json.dumps(["x"] * 0 + [str(i) for i in range(501)])):
+			with self.assertRaises(frappe.ValidationError, msg=bad):
+				get_opportunity_balances(bad)
+
+	def test_winning_without_reasons_is_refused_on_a_plain_save(self):
+		opportunity = make_opportunity(self.customer)
+		opportunity.status = "Converted"
+		with self.assertRaisesRegex(frappe.ValidationError, "won reason"):
+			opportunity.save()
+		self.assertEqual(frappe.db.get_value("Opportunity", opportunity.name, "status"), "Open")
+
+		opportunity.reload()
+		opportunity.status = "Converted"
+		opportunity.append("won_reasons", {"won_reason": "Price"})
+		opportunity.save()
+		self.assertEqual(frappe.db.get_value("Opportunity", opportunity.name, "status"), "Converted")
+
+	def test_server_owned_fields_keep_their_value(self):
+		opportunity = make_opportunity(self.customer, opportunity_amount=100, probability=50)
+		opportunity.update(
+			{
+				"weighted_amount": 999,
+				"auto_close_warned_on": "2020-01-01",
+				"days_to_close": 7,
+				"won_date": "2020-01-01",
+			}
+		)
+		opportunity.save()
+		stored = frappe.db.get_value(
+			"Opportunity",
+			opportunity.name,
+			["weighted_amount", "auto_close_warned_on", "days_to_close", "won_date"],
+			as_dict=True,
+		)
+		self.assertEqual(
+			stored,
+			{"weighted_amount": 50, "auto_close_warned_on": None, "days_to_close": 0, "won_date": None},
+		)
+
+	def test_sales_user_may_pick_a_sales_stage(self):
+		frappe.set_user(self.seller)
+		self.assertTrue(frappe.has_permission("Sales Stage", "read"))
+		self.assertFalse(frappe.has_permission("Sales Stage", "write"))
+
+	def test_assignment_during_a_save_leaves_the_form_current(self):
+		opportunity = make_opportunity(self.customer)
+		modified = frappe.db.get_value("Opportunity", opportunity.name, "modified")
+		frappe.get_doc(
+			{
+				"doctype": "ToDo",
+				"allocated_to": self.seller,
+				"reference_type": "Opportunity",
+				"reference_name": opportunity.name,
+				"description": "Call them",
+			}
+		).insert()
+		self.assertEqual(
+			frappe.db.get_value("Opportunity", opportunity.name, "opportunity_owner"), self.seller
+		)
+		self.assertEqual(frappe.db.get_value("Opportunity", opportunity.name, "modified"), modified)
+		opportunity.title = "Saved from the form the user had open"
+		opportunity.save()  # no "modified after you opened it"
+
+	def test_a_free_item_stays_free_and_unrelated_saves_price_nothing(self):
+		item = make_item("_OppExt Free Sample")
+		make_item_price(item, 30)
+		opportunity = make_opportunity(self.customer, items=[{"item_code": item, "qty": 1}])
+		self.assertEqual(opportunity.items[0].rate, 30)
+		opportunity.items[0].rate = 0
+		opportunity.save()
+		self.assertEqual(opportunity.items[0].rate, 0, "a free item stays free")
+
+		frappe.db.delete("Item Price", {"item_code": item})  # pricing would now fail: nothing asks
+		opportunity.append("won_reasons", {"won_reason": "Price"})
+		opportunity.status = "Converted"
+		opportunity.save()
+
+	def test_follow_up_never_touches_another_opportunitys_event(self):
+		other = frappe.get_doc(
+			{
+				"doctype": "Event",
+				"subject": "Private",
+				"event_type": "Private",
+				"starts_on": frappe.utils.add_days(frappe.utils.now_datetime(), 2),
+			}
+		).insert(ignore_permissions=True)
+		opportunity = make_opportunity(self.customer)
+		frappe.db.set_value("Opportunity", opportunity.name, "follow_up_event", other.name)
+		opportunity.reload()
+		opportunity.next_contact_date = frappe.utils.add_days(frappe.utils.now_datetime(), 5)
+		opportunity.next_contact_by = self.seller
+		opportunity.save()
+		self.assertEqual(frappe.db.get_value("Event", other.name, ["status", "subject"]), ("Open", "Private"))
+		self.assertNotEqual(opportunity.follow_up_event, other.name, "a new event of its own")
+
+
+class TestStockJobState(FrappeTestCase):
+	def setUp(self):
+		frappe.db.savepoint("oppext_stock_job")
+		self.addCleanup(frappe.db.rollback, save_point="oppext_stock_job")
+		self.addCleanup(frappe.clear_cache)
+
+	def stopped(self):
+		return frappe.db.get_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped")
+
+	def test_a_job_the_admin_stopped_stays_stopped(self):
+		frappe.db.set_default(STOCK_JOB_STATE_KEY, None)
+		frappe.db.set_single_value("Opportunity Settings", "auto_close_enabled", 0)
+		frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", 1)
+		frappe.clear_document_cache("Opportunity Settings", "Opportunity Settings")
+		sync_stock_job()  # a migrate with the app's auto-close off
+		self.assertEqual(self.stopped(), 1)
+		restore_stock_job()  # an uninstall
+		self.assertEqual(self.stopped(), 1)
+
+		frappe.db.set_single_value("Opportunity Settings", "auto_close_enabled", 1)
+		frappe.clear_document_cache("Opportunity Settings", "Opportunity Settings")
+		sync_stock_job()
+		self.assertEqual(self.stopped(), 1)
+		frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", 1)
+		frappe.db.set_single_value("Opportunity Settings", "auto_close_enabled", 0)
+		frappe.clear_document_cache("Opportunity Settings", "Opportunity Settings")
+		sync_stock_job()
+		self.assertEqual(self.stopped(), 1, "given back as the admin left it: stopped")
+
+	def test_a_running_job_is_given_back_running(self):
+		frappe.db.set_default(STOCK_JOB_STATE_KEY, None)
+		frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", 0)
+		frappe.db.set_single_value("Opportunity Settings", "auto_close_enabled", 1)
+		frappe.clear_document_cache("Opportunity Settings", "Opportunity Settings")
+		sync_stock_job()
+		self.assertEqual(self.stopped(), 1)
+		restore_stock_job()
+		self.assertEqual(self.stopped(), 0)
+
+
+class TestAutoCloseResilience(FrappeTestCase):
+	def setUp(self):
+		frappe.db.savepoint("oppext_auto_close_resilience")
+		self.addCleanup(frappe.db.rollback, save_point="oppext_auto_close_resilience")
+		settings = frappe.get_single("Opportunity Settings")
+		settings.update({"auto_close_enabled": 1, "auto_close_after_days": 30, "auto_close_warn_days": 3})
+		settings.set("auto_close_statuses", [{"status": "Replied"}])
+		settings.save()
+		frappe.db.delete("Opportunity", {"status": ("in", ("Open", "Replied", "Quotation"))})
+		self.owner = make_user("oppext-digest-owner@example.com", ["Sales User"])
+
+	def stale(self, **kwargs) -> str:
+		name = make_opportunity(make_customer("_OppExt Stale Customer"), **kwargs).name
+		frappe.db.set_value(
+			"Opportunity",
+			name,
+			{"status": "Replied", "modified": frappe.utils.add_days(frappe.utils.now_datetime(), -40)},
+			update_modified=False,
+		)
+		return name
+
+	def test_one_digest_per_owner(self):
+		names = [self.stale(opportunity_owner=self.owner) for _ in range(3)]
+		self.assertEqual(auto_close.process_stale_opportunities()["warned"], 3)
+		digests = frappe.get_all(
+			"Notification Log", filters={"for_user": self.owner, "type": "Alert"}, pluck="subject"
+		)
+		self.assertEqual(len(digests), 1)
+		self.assertIn("3", digests[0])
+		self.assertTrue(all(frappe.db.get_value("Opportunity", n, "auto_close_warned_on") for n in names))
+
+	def test_one_failing_opportunity_is_skipped_and_logged(self):
+		frappe.db.set_single_value("Opportunity Settings", "auto_close_warn_days", 0)
+		frappe.clear_document_cache("Opportunity Settings", "Opportunity Settings")
+		good, bad, also_good = (self.stale() for _ in range(3))
+		real_close = auto_close.close
+
+		def close_failing_on_bad(rows, settings, now):
+			if bad in [row.name for row in rows]:
+				raise frappe.QueryTimeoutError("Lock wait timeout exceeded")
+			return real_close(rows, settings, now)
+
+		with patch.object(auto_close, "close", close_failing_on_bad):
+			summary = auto_close.process_stale_opportunities(batch_size=10)
+		self.assertEqual(summary["closed"], 2)
+		self.assertEqual(summary["failed"], [bad])
+		statuses = [frappe.db.get_value("Opportunity", n, "status") for n in (good, bad, also_good)]
+		self.assertEqual(statuses, ["Closed", "Replied", "Closed"])
+		self.assertTrue(frappe.db.exists("Error Log", {"reference_name": bad}))
+
+	def test_warnings_failing_do_not_stop_the_closing(self):
+		ready = self.stale()
+		frappe.db.set_value(
+			"Opportunity",
+			ready,
+			"auto_close_warned_on",
+			frappe.utils.add_days(frappe.utils.now_datetime(), -5),
+		)
+		frappe.db.set_value(
+			"Opportunity",
+			ready,
+			"modified",
+			frappe.utils.add_days(frappe.utils.now_datetime(), -40),
+			update_modified=False,
+		)
+		self.stale()  # still to be warned
+		with patch.object(auto_close, "stale_to_warn", side_effect=RuntimeError("broken")):
+			summary = auto_close.process_stale_opportunities()
+		self.assertEqual(summary["closed"], 1)
+		self.assertEqual(frappe.db.get_value("Opportunity", ready, "status"), "Closed")
