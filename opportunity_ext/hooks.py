@@ -40,9 +40,18 @@ doc_events = {
 		"validate": "opportunity_ext.assignment.validate_todo_reference",
 		"on_update": "opportunity_ext.assignment.sync_owner_to_assignment",
 	},
-	"Quotation": {"after_mapping": "opportunity_ext.overrides.quotation.after_mapping"},
+	"Quotation": {
+		"after_mapping": "opportunity_ext.overrides.quotation.after_mapping",
+		"on_submit": "opportunity_ext.quotations.on_quotation_change",
+		"on_cancel": "opportunity_ext.quotations.on_quotation_change",
+		"on_update_after_submit": "opportunity_ext.quotations.on_quotation_change",
+	},
 	"Supplier Quotation": {"after_mapping": "opportunity_ext.overrides.supplier_quotation.after_mapping"},
-	"Sales Order": {"validate": "opportunity_ext.overrides.sales_order.validate"},
+	"Sales Order": {
+		"validate": "opportunity_ext.overrides.sales_order.validate",
+		"on_submit": "opportunity_ext.quotations.on_sales_order_change",
+		"on_cancel": "opportunity_ext.quotations.on_sales_order_change",
+	},
 	"Sales Invoice": {"validate": "opportunity_ext.overrides.sales_invoice.validate"},
 	"Payment Entry": {"validate": "opportunity_ext.overrides.payment_entry.validate"},
 	"Journal Entry": {"validate": "opportunity_ext.overrides.journal_entry.validate"},
@@ -51,7 +60,7 @@ doc_events = {
 # Scheduled jobs
 # --------------
 scheduler_events = {
-	"daily": ["opportunity_ext.auto_close.run_daily"],
+	"daily": ["opportunity_ext.auto_close.run_daily", "opportunity_ext.quotations.resync_expired_quotations"],
 }
 
 # Tests

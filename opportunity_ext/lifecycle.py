@@ -17,6 +17,7 @@ SERVER_OWNED_FIELDS = (
 	"days_to_close",
 	"weighted_amount",
 	"base_weighted_amount",
+	"won_without_reasons",
 )
 
 
@@ -26,8 +27,8 @@ def server_owned_values(previous: dict | None) -> dict:
 
 
 def lacks_won_reasons(status: str, previous_status: str | None, reasons: int, mandatory: bool) -> bool:
-	"""Winning (entering the won status) without a reason while reasons are mandatory."""
-	return bool(mandatory) and status == WON_STATUS and previous_status != WON_STATUS and not reasons
+	"""Winning (entering the won status) by a save without a reason while reasons are mandatory."""
+	return previous_status != WON_STATUS and won_without_reasons(status, reasons, mandatory)
 
 
 def rows_to_price(rows: list[dict], previous_rows: list[dict]) -> list[dict]:
@@ -124,3 +125,53 @@ def duplicates(values: list) -> list:
 			repeated.append(value)
 		seen.add(value)
 	return repeated
+
+
+# --- the opportunity and its quotations -------------------------------------------------------
+
+OPEN_STATUS = "Open"
+QUOTATION_STATUS = "Quotation"
+ORDERED_QUOTATION_STATUSES = ("Ordered", "Partially Ordered")  # a partial order is a win too
+DEAD_QUOTATION_STATUSES = ("Lost", "Closed", "Expired", "Cancelled")
+
+
+def is_live_quotation(status: str, valid_till: date | None, today: date) -> bool:
+	"""Still on offer: not ordered, lost, closed or expired (ERPNext marks Expired only in a
+	nightly job: a passed validity date counts at once)."""
+	if status in ORDERED_QUOTATION_STATUSES or status in DEAD_QUOTATION_STATUSES:
+		return False
+	return not valid_till or valid_till >= today
+
+
+def status_from_quotations(quotations: list[dict], today: date) -> str | None:
+	"""What the submitted quotations say the opportunity is: won once one is (partly)
+	ordered, at "Quotation" while one is on offer, lost only when the last one on offer is
+	lost, and nothing (None) when they all expired or were closed."""
+	if any(q["status"] in ORDERED_QUOTATION_STATUSES for q in quotations):
+		return WON_STATUS
+	if any(is_live_quotation(q["status"], q.get("valid_till"), today) for q in quotations):
+		return QUOTATION_STATUS
+	if any(q["status"] == LOST_STATUS for q in quotations):
+		return LOST_STATUS
+	return None
+
+
+def resynced_status(current: str, derived: str | None) -> str:
+	"""The opportunity's status after its quotations moved. Only what quotations decide
+	is changed: a win declared by hand, a loss declared on the opportunity and Closed stay."""
+	if current == CLOSED_STATUS or derived == current:
+		return current
+	if derived == WON_STATUS:
+		return WON_STATUS
+	if derived == QUOTATION_STATUS and current in (OPEN_STATUS, LOST_STATUS):
+		return QUOTATION_STATUS
+	if derived == LOST_STATUS and current in (OPEN_STATUS, QUOTATION_STATUS):
+		return LOST_STATUS
+	if derived is None and current == QUOTATION_STATUS:
+		return OPEN_STATUS
+	return current
+
+
+def won_without_reasons(status: str, reasons: int, mandatory: bool) -> bool:
+	"""Won by ERPNext's Sales Order path, before anyone gave the reasons asked for."""
+	return bool(mandatory) and status == WON_STATUS and not reasons

@@ -20,8 +20,9 @@ def declare_opportunity_won(
 			_("Opportunity {0} is {1}: reopen it before declaring it won.").format(doc.name, _(doc.status)),
 			title=_("Cannot Declare Won"),
 		)
-	if doc.status == WON_STATUS:
+	if doc.status == WON_STATUS and doc.get("won_reasons"):
 		frappe.throw(_("Opportunity {0} is already won.").format(doc.name), title=_("Cannot Declare Won"))
+	# won by a Sales Order without reasons: the dialog gives them afterwards
 
 	reasons = parse_won_reasons(won_reasons)
 	unknown = [reason for reason in reasons if not frappe.db.exists("Opportunity Won Reason", reason)]

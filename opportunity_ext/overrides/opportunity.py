@@ -9,6 +9,7 @@ from opportunity_ext.assignment import sync_assignment_to_owner
 from opportunity_ext.balance import can_see_balance, opportunity_balance
 from opportunity_ext.follow_up import sync_follow_up_event, validate_next_contact
 from opportunity_ext.pricing import default_selling_price_list, item_price_list_rate
+from opportunity_ext.quotations import latest_quotation_amount, sales_documents
 from opportunity_ext.setup.custom_fields import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
 from opportunity_ext.won import won_reasons_mandatory
 
@@ -45,12 +46,14 @@ def onload(doc, method=None):
 	# getdoc has checked read permission on the opportunity already
 	if not doc.is_new() and can_see_balance():
 		doc.set_onload("balance", opportunity_balance(doc.name, doc.company))
+	if not doc.is_new():
+		doc.set_onload("sales_documents", sales_documents(doc.name))
 
 
 def on_change(doc, method=None):
 	"""Quotation and Sales Order change the status with `set_status(update=True)`, a
 	`db_set` that skips validate but runs on_change: stamp the dates from here too."""
-	expected = closing_dates_for(doc)
+	expected = status_fields_for(doc)
 	changed = {
 		field: value for field, value in expected.items() if _comparable(doc.get(field)) != _comparable(value)
 	}
@@ -142,8 +145,12 @@ def apply_stage_probability(doc):
 
 
 def set_amounts(doc):
-	"""With items the amount is their total; without, it stays what the user typed."""
-	if doc.get("items"):
+	"""With items the amount is their total; without, it stays what the user typed. When
+	Opportunity Settings says so, the latest submitted quotation's net total leads."""
+	quoted = None if doc.is_new() else latest_quotation_amount(doc.name, doc.currency, doc.conversion_rate)
+	if quoted is not None:
+		doc.opportunity_amount = quoted
+	elif doc.get("items"):
 		doc.opportunity_amount = flt(doc.total)
 	conversion_rate = flt(doc.conversion_rate) or 1
 	doc.base_opportunity_amount = flt(doc.opportunity_amount) * conversion_rate
@@ -230,7 +237,17 @@ def sync_competitors(doc):
 
 def stamp_closing_dates(doc):
 	"""Whatever a client sent for these fields is replaced by the server's own stamp."""
-	doc.update(closing_dates_for(doc))
+	doc.update(status_fields_for(doc))
+
+
+def status_fields_for(doc) -> dict:
+	"""The fields that follow the status: won/lost dates, days to close, won without reasons."""
+	return {
+		**closing_dates_for(doc),
+		"won_without_reasons": int(
+			lifecycle.won_without_reasons(doc.status, len(doc.get("won_reasons")), won_reasons_mandatory())
+		),
+	}
 
 
 def closing_dates_for(doc) -> dict:

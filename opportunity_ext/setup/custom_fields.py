@@ -49,10 +49,23 @@ OPPORTUNITY_FIELDS = [
 		"insert_after": "balance_section",
 	},
 	{
+		"fieldname": "sales_documents_section",
+		"label": "Quotations, Orders and Invoices",
+		"fieldtype": "Section Break",
+		"insert_after": "balance_html",
+		"collapsible": 1,
+	},
+	{
+		"fieldname": "sales_documents_html",
+		"label": "Quotations, Orders and Invoices",
+		"fieldtype": "HTML",
+		"insert_after": "sales_documents_section",
+	},
+	{
 		"fieldname": "purchase_process_section",
 		"label": "Purchase Process",
 		"fieldtype": "Section Break",
-		"insert_after": "balance_html",
+		"insert_after": "sales_documents_html",
 	},
 	{
 		"fieldname": "purchase_process",
@@ -113,6 +126,16 @@ OPPORTUNITY_FIELDS = [
 		"insert_after": "column_break_won",
 		"read_only": 1,
 		"no_copy": 1,
+	},
+	{
+		"fieldname": "won_without_reasons",
+		"label": "Won Without Reasons",
+		"fieldtype": "Check",
+		"insert_after": "won_detailed_reason",
+		"read_only": 1,
+		"no_copy": 1,
+		"in_standard_filter": 1,
+		"description": "Won by a Sales Order before the won reasons were given: use Declare Won to give them.",
 	},
 	{
 		"fieldname": "follow_up_section",

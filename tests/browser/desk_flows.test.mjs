@@ -174,6 +174,9 @@ async function setUpData(page) {
 			links: [{ link_doctype: "Customer", link_name: customer }],
 		});
 	}
+	if (!(await exists("Quotation Lost Reason", "Browser Price Too High"))) {
+		await insert({ doctype: "Quotation Lost Reason", order_lost_reason: "Browser Price Too High" });
+	}
 	if (!(await exists("Opportunity Lost Reason", "Browser Too Expensive"))) {
 		await insert({ doctype: "Opportunity Lost Reason", lost_reason: "Browser Too Expensive" });
 	}
@@ -422,6 +425,42 @@ function flows(lang) {
 				doc.competitor_details.map((row) => row.competitor),
 				["Browser Rival"]
 			);
+		});
+
+		test("a quotation declared lost brings its reasons to the opportunity", async () => {
+			const lost = await makeOpportunity(page, customer, {
+				items: [{ item_code: "Browser Pump", qty: 1 }],
+			});
+			const mapped = await call(page, "erpnext.crm.doctype.opportunity.opportunity.make_quotation", { source_name: lost });
+			mapped.valid_till = await page.evaluate(() => frappe.datetime.add_days(frappe.datetime.get_today(), 30));
+			const quotation = await call(page, "frappe.client.insert", { doc: mapped });
+			await call(page, "frappe.client.submit", { doc: quotation });
+			await openForm(page, "Quotation", quotation.name);
+			await page.evaluate(() => cur_frm.trigger("set_as_lost_dialog"));
+			await page.waitForFunction(() => window.cur_dialog && cur_dialog.fields_dict.lost_reason);
+			await page.evaluate(() => {
+				cur_dialog.set_value("lost_reason", [{ lost_reason: "Browser Price Too High" }]);
+				cur_dialog.set_value("competitors", [{ competitor: "Browser Rival" }]);
+				cur_dialog.set_value("detailed_reason", "Their price was 20 % lower");
+			});
+			await page.waitForTimeout(300);
+			await shot(page, lang, "09c-quotation-lost-dialog");
+			await page.locator(".modal.show .btn-primary").click();
+			await page.waitForFunction(() => cur_frm.doc.status === "Lost");
+			await openForm(page, "Opportunity", lost);
+			await scrollTo(page, "lost_reasons");
+			await shot(page, lang, "09d-opportunity-lost-from-quotation");
+			const doc = await page.evaluate(() => cur_frm.doc);
+			assert.equal(doc.status, "Lost");
+			assert.deepEqual(
+				doc.lost_reasons.map((row) => row.lost_reason),
+				["Browser Price Too High"]
+			);
+			assert.deepEqual(
+				doc.competitor_details.map((row) => row.competitor),
+				["Browser Rival"]
+			);
+			assert.equal(doc.order_lost_reason, "Their price was 20 % lower");
 		});
 
 		test("drag a card on the Kanban board to the next stage", async () => {

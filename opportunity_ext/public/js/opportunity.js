@@ -17,6 +17,13 @@ frappe.ui.form.on("Opportunity", {
 		if (can_declare_won) {
 			frm.add_custom_button(__("Declare Won"), () => frm.trigger("declare_won_dialog"));
 		}
+		if (frm.doc.won_without_reasons) {
+			// won by a Sales Order: the reasons the team asks for are still to give
+			frm.dashboard.set_headline_alert(__("Won without reasons: give the won reasons."), "orange");
+			if (frm.perm[0].write) {
+				frm.add_custom_button(__("Give Won Reasons"), () => frm.trigger("declare_won_dialog"));
+			}
+		}
 		if (!frm.is_new() && frm.doc.status !== "Lost" && frappe.model.can_create("Sales Invoice")) {
 			frm.add_custom_button(
 				__("Sales Invoice"),
@@ -25,6 +32,37 @@ frappe.ui.form.on("Opportunity", {
 			);
 		}
 		frm.trigger("show_balance");
+		frm.trigger("show_sales_documents");
+	},
+
+	show_sales_documents(frm) {
+		// The quotations, orders and invoices the user may read, with status and amount.
+		const documents = (frm.doc.__onload && frm.doc.__onload.sales_documents) || [];
+		frm.toggle_display("sales_documents_section", documents.length > 0);
+		const wrapper = frm.fields_dict.sales_documents_html && frm.fields_dict.sales_documents_html.$wrapper;
+		if (!wrapper) return;
+		wrapper.empty();
+		if (!documents.length) return;
+		const rows = documents
+			.map(
+				(d) => `<tr>
+					<td>${__(d.doctype)}</td>
+					<td><a href="/app/${frappe.router.slug(d.doctype)}/${encodeURIComponent(d.name)}">${frappe.utils.escape_html(
+					d.name
+				)}</a></td>
+					<td>${frappe.datetime.str_to_user(d.date)}</td>
+					<td>${frappe.utils.escape_html(__(d.docstatus ? d.status : "Draft"))}</td>
+					<td class="text-right">${format_currency(d.grand_total, d.currency)}</td>
+				</tr>`
+			)
+			.join("");
+		wrapper.html(
+			`<table class="table table-sm small oppext-sales-documents">
+				<thead><tr><th>${__("Document Type")}</th><th>${__("Document")}</th><th>${__("Date")}</th>
+				<th>${__("Status")}</th><th class="text-right">${__("Amount")}</th></tr></thead>
+				<tbody>${rows}</tbody>
+			</table>`
+		);
 	},
 
 	make_sales_invoice(frm) {
