@@ -14,6 +14,7 @@ import time
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
+from opportunity_ext.lifecycle import FORECAST_CATEGORIES
 from opportunity_ext.tests.utils import company, make_competitor, make_customer, make_sales_stage
 
 PREFIX = "BENCH-RP-"
@@ -24,6 +25,7 @@ REPORTS = (
 	"Campaign Performance",
 	"Time to Close",
 	"First Response Time by Owner",
+	"Sales Forecast",
 )
 STATUSES = ("Open", "Replied", "Quotation", "Converted", "Lost", "Closed")
 
@@ -82,6 +84,8 @@ def seed(start: int, stop: int, masters) -> None:
 				closed if status == "Lost" else None,
 				(i % 300) if closed else 0,
 				(i % 86400) if i % 3 else 0,
+				add_days(today(), (i % 400) - 200) if i % 7 else None,  # expected closing; some without
+				FORECAST_CATEGORIES[i % 3],
 			)  # fmt: skip
 		)
 		competitor_rows.append(
@@ -103,7 +107,8 @@ def seed(start: int, stop: int, masters) -> None:
 	fields = ["name", *base, "opportunity_from", "party_name", "customer_name", "title", "status", "company",
 		"transaction_date", "currency", "conversion_rate", "opportunity_amount", "base_opportunity_amount",
 		"probability", "base_weighted_amount", "sales_stage", "campaign", "source", "opportunity_type",
-		"opportunity_owner", "won_date", "lost_date", "days_to_close", "first_response_time"]  # fmt: skip
+		"opportunity_owner", "won_date", "lost_date", "days_to_close", "first_response_time",
+		"expected_closing", "forecast_category"]  # fmt: skip
 	child = ["name", *base, "parent", "parenttype", "parentfield", "idx"]
 	for chunk in range(0, len(opportunities), 20_000):
 		frappe.db.bulk_insert("Opportunity", fields, opportunities[chunk : chunk + 20_000])

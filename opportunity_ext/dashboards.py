@@ -23,3 +23,16 @@ def get_win_rate(filters=None) -> dict:
 	"""Won ÷ (won + lost) of the opportunities closed this year."""
 	won, lost = closed_this_year(WON_STATUS, "won_date"), closed_this_year(LOST_STATUS, "lost_date")
 	return {"value": flt(100 * won / (won + lost), 1) if won + lost else 0, "fieldtype": "Percent"}
+
+
+@frappe.whitelist()
+def get_attainment_this_quarter(filters=None) -> dict:
+	"""Closed ÷ target this quarter, over the sales persons whose targets the user may see
+	(the Sales Forecast report's figures)."""
+	from opportunity_ext.opportunity_ext.report.sales_forecast.sales_forecast import execute
+
+	company = frappe.defaults.get_user_default("Company")
+	_columns, rows, _message, _chart = execute({"company": company, "period": "Quarter"})
+	with_target = [row for row in rows if row.target]
+	closed, target = sum(row.closed for row in with_target), sum(row.target for row in with_target)
+	return {"value": flt(100 * closed / target, 1) if target else 0, "fieldtype": "Percent"}

@@ -175,3 +175,49 @@ def resynced_status(current: str, derived: str | None) -> str:
 def won_without_reasons(status: str, reasons: int, mandatory: bool) -> bool:
 	"""Won by ERPNext's Sales Order path, before anyone gave the reasons asked for."""
 	return bool(mandatory) and status == WON_STATUS and not reasons
+
+
+# --- forecast ---------------------------------------------------------------------------------
+
+FORECAST_PIPELINE, FORECAST_BEST_CASE, FORECAST_COMMIT = "Pipeline", "Best Case", "Commit"
+FORECAST_CLOSED, FORECAST_OMITTED = "Closed", "Omitted"
+FORECAST_CATEGORIES = (
+	FORECAST_PIPELINE,
+	FORECAST_BEST_CASE,
+	FORECAST_COMMIT,
+	FORECAST_CLOSED,
+	FORECAST_OMITTED,
+)
+OPEN_FORECAST_CATEGORIES = (FORECAST_PIPELINE, FORECAST_BEST_CASE, FORECAST_COMMIT)
+
+
+def forecast_category(
+	status: str,
+	category: str | None,
+	previous_category: str | None,
+	stage: str | None,
+	previous_stage: str | None,
+	stage_default: str | None,
+	is_new: bool,
+) -> str:
+	"""Closed once won, Omitted once lost or closed; while open, the stage's category
+	(Pipeline without one) on entering a stage, unless the owner picks one in that save."""
+	if status == WON_STATUS:
+		return FORECAST_CLOSED
+	if status in (LOST_STATUS, CLOSED_STATUS):
+		return FORECAST_OMITTED
+	default = stage_default if stage_default in OPEN_FORECAST_CATEGORIES else FORECAST_PIPELINE
+	if category not in OPEN_FORECAST_CATEGORIES:  # unset, or reopened from Closed/Omitted
+		return default
+	if is_new:
+		return category
+	if stage != previous_stage and category == previous_category:
+		return default
+	return category
+
+
+def overrides_forecast(
+	category: str | None, previous_category: str | None, rule_category: str, status: str
+) -> bool:
+	"""The user picked a category the rule would not have given (an override)."""
+	return status not in FINAL_STATUSES and category != previous_category and category != rule_category

@@ -91,3 +91,64 @@ def test_details_lead_when_multiselect_drops_one():
 def test_duplicates():
 	assert lifecycle.duplicates(["a", "b", "a", "c", "b", "a"]) == ["a", "b"]
 	assert lifecycle.duplicates([]) == []
+
+
+# --- the opportunity and its quotations ---------------------------------------------------------
+
+
+def quotation(status, valid_till=None):
+	return {"status": status, "valid_till": valid_till}
+
+
+def test_quotations_decide_the_status():
+	later, earlier = date(2026, 12, 24), date(2026, 11, 1)
+	derive = lifecycle.status_from_quotations
+	assert derive([quotation("Open", later)], TODAY) == "Quotation"
+	assert derive([quotation("Open", earlier)], TODAY) is None, "a passed validity counts at once"
+	assert derive([quotation("Lost"), quotation("Open", later)], TODAY) == "Quotation"
+	assert derive([quotation("Lost"), quotation("Expired")], TODAY) == "Lost"
+	assert derive([quotation("Partially Ordered"), quotation("Lost")], TODAY) == "Converted"
+	assert derive([], TODAY) is None
+
+
+def test_only_what_quotations_decide_is_changed():
+	resync = lifecycle.resynced_status
+	assert resync("Lost", "Quotation") == "Quotation", "lost only when the last open one is"
+	assert resync("Quotation", None) == "Open", "expired: released"
+	assert resync("Open", None) == "Open"
+	assert resync("Lost", None) == "Lost", "a loss declared on the opportunity stays"
+	assert resync("Converted", "Quotation") == "Converted", "a win declared by hand stays"
+	assert resync("Closed", "Converted") == "Closed"
+
+
+def test_won_without_reasons_only_while_they_are_mandatory():
+	assert lifecycle.won_without_reasons("Converted", 0, True)
+	assert not lifecycle.won_without_reasons("Converted", 1, True)
+	assert not lifecycle.won_without_reasons("Converted", 0, False)
+	assert not lifecycle.lacks_won_reasons("Converted", "Converted", 0, True), "already won: not a new win"
+
+
+# --- forecast category ---------------------------------------------------------------------------
+
+
+def category(status="Open", category=None, previous=None, stage=None, previous_stage=None, default=None, new=False):
+	return lifecycle.forecast_category(status, category, previous, stage, previous_stage, default, new)
+
+
+def test_forecast_category_follows_status_and_stage():
+	assert category("Converted", "Commit") == "Closed"
+	assert category("Lost", "Commit") == "Omitted"
+	assert category("Closed", "Pipeline") == "Omitted"
+	assert category(new=True, stage="Negotiation", default="Commit") == "Commit"
+	assert category(new=True) == "Pipeline"
+	assert category(new=True, category="Best Case", default="Commit") == "Best Case", "picked at creation"
+	entering = dict(stage="Negotiation", previous_stage="Qualification", default="Commit")
+	assert category(category="Pipeline", previous="Pipeline", **entering) == "Commit"
+	assert category(category="Best Case", previous="Pipeline", **entering) == "Best Case", "the owner's pick"
+	assert category(category="Closed", previous="Closed", stage="Negotiation", default="Commit") == "Commit", "reopened"
+
+
+def test_an_override_is_a_pick_the_rule_would_not_make():
+	assert lifecycle.overrides_forecast("Commit", "Pipeline", "Pipeline", "Open")
+	assert not lifecycle.overrides_forecast("Commit", "Pipeline", "Commit", "Open")
+	assert not lifecycle.overrides_forecast("Commit", "Commit", "Pipeline", "Open")

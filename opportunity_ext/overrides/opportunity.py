@@ -25,6 +25,7 @@ def validate(doc, method=None):
 	untranslate_default_opportunity_type(doc)
 	validate_probability(doc)
 	apply_stage_probability(doc)
+	apply_forecast_category(doc)
 	set_amounts(doc)
 	validate_purchase_process(doc)
 	validate_buying_committee(doc)
@@ -55,18 +56,20 @@ def on_change(doc, method=None):
 	`db_set` that skips validate but runs on_change: stamp the dates from here too."""
 	expected = status_fields_for(doc)
 	changed = {
-		field: value for field, value in expected.items() if _comparable(doc.get(field)) != _comparable(value)
+		field: value
+		for field, value in expected.items()
+		if _comparable(field, doc.get(field)) != _comparable(field, value)
 	}
 	if changed:
 		frappe.db.set_value("Opportunity", doc.name, changed, update_modified=False)
 		doc.update(changed)
 
 
-def _comparable(value):
-	# The database gives back 0 for an empty Int and date objects for dates.
+def _comparable(field: str, value):
+	# The database gives back 0 for an empty Int or Check, and date objects for dates.
 	if not value:
 		return None
-	return value if isinstance(value, int) else getdate(value)
+	return getdate(value) if field in ("won_date", "lost_date") else value
 
 
 def keep_server_owned_fields(doc):
@@ -141,6 +144,48 @@ def apply_stage_probability(doc):
 		stage_default=stage_default,
 		is_new=previous is None,
 		field_default=flt(doc.meta.get_field("probability").default),
+	)
+
+
+def forecast_category_for(doc, category: str | None = None) -> str:
+	previous = doc.get_doc_before_save()
+	stage_default = (
+		frappe.get_cached_value("Sales Stage", doc.sales_stage, "default_forecast_category")
+		if doc.sales_stage
+		else None
+	)
+	return lifecycle.forecast_category(
+		status=doc.status,
+		category=doc.forecast_category if category is None else category,
+		previous_category=previous.forecast_category if previous else None,
+		stage=doc.sales_stage,
+		previous_stage=previous.sales_stage if previous else None,
+		stage_default=stage_default,
+		is_new=previous is None,
+	)
+
+
+def apply_forecast_category(doc):
+	"""The owner (or a Sales Manager) may pick another category while the deal is open."""
+	previous = doc.get_doc_before_save()
+	if previous:
+		rule = forecast_category_for(doc, category=previous.forecast_category)
+		if lifecycle.overrides_forecast(doc.forecast_category, previous.forecast_category, rule, doc.status):
+			if not may_override_forecast(doc):
+				frappe.throw(
+					_("Only the opportunity owner or a Sales Manager may change its forecast category."),
+					frappe.PermissionError,
+				)
+	doc.forecast_category = forecast_category_for(doc)
+
+
+def may_override_forecast(doc) -> bool:
+	user = frappe.session.user
+	managers = {"Sales Manager", "System Manager"}
+	return (
+		not doc.opportunity_owner
+		or doc.opportunity_owner == user
+		or bool(managers & set(frappe.get_roles(user)))
 	)
 
 
@@ -241,9 +286,11 @@ def stamp_closing_dates(doc):
 
 
 def status_fields_for(doc) -> dict:
-	"""The fields that follow the status: won/lost dates, days to close, won without reasons."""
+	"""The fields that follow the status: won/lost dates, days to close, won without
+	reasons, the forecast category."""
 	return {
 		**closing_dates_for(doc),
+		"forecast_category": forecast_category_for(doc),
 		"won_without_reasons": int(
 			lifecycle.won_without_reasons(doc.status, len(doc.get("won_reasons")), won_reasons_mandatory())
 		),

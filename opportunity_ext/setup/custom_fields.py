@@ -17,6 +17,16 @@ OPPORTUNITY_FIELDS = [
 		"description": "Item rates default from this selling price list.",
 	},
 	{
+		"fieldname": "forecast_category",
+		"label": "Forecast Category",
+		"fieldtype": "Select",
+		"options": "\nPipeline\nBest Case\nCommit\nClosed\nOmitted",
+		"insert_after": "probability",
+		"in_standard_filter": 1,
+		"no_copy": 1,
+		"description": "From the sales stage; Closed once won, Omitted once lost. The owner may pick another while it is open.",
+	},
+	{
 		"fieldname": "weighted_amount",
 		"label": "Weighted Amount",
 		"fieldtype": "Currency",
@@ -224,6 +234,14 @@ SALES_STAGE_FIELDS = [
 		"fieldtype": "Percent",
 		"insert_after": "stage_name",
 		"description": "An opportunity entering this stage takes this probability.",
+	},
+	{
+		"fieldname": "default_forecast_category",
+		"label": "Default Forecast Category",
+		"fieldtype": "Select",
+		"options": "\nPipeline\nBest Case\nCommit",
+		"insert_after": "default_probability",
+		"description": "An opportunity entering this stage takes this forecast category (Pipeline when empty).",
 	},
 ]
 

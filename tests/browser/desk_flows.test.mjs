@@ -27,6 +27,7 @@ const REPORTS = [
 	"Campaign Performance",
 	"Time to Close",
 	"First Response Time by Owner",
+	"Sales Forecast",
 ];
 
 assert.ok(SITE_URL, "SITE_URL is required");

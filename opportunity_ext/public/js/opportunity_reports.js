@@ -36,3 +36,10 @@ opportunity_ext.report_filters = function (extra = []) {
 		...extra,
 	];
 };
+
+// The first day of this calendar quarter (yyyy-mm-dd).
+opportunity_ext.quarter_start = function () {
+	const today = frappe.datetime.str_to_obj(frappe.datetime.get_today());
+	const month = Math.floor(today.getMonth() / 3) * 3;
+	return frappe.datetime.obj_to_str(new Date(today.getFullYear(), month, 1));
+};

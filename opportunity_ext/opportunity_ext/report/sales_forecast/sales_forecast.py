@@ -1,0 +1,215 @@
+# Copyright (c) 2026, opportunity_ext contributors
+# For license information, please see license.txt
+
+"""Sales Forecast: by month or quarter of the expected closing date, what is closed,
+committed, best case and in the pipeline, against ERPNext's targets."""
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case, CustomFunction
+from frappe.query_builder.functions import Concat, Count, Sum
+from frappe.utils import flt, getdate, today
+
+from opportunity_ext import forecast
+from opportunity_ext.lifecycle import (
+	FORECAST_BEST_CASE,
+	FORECAST_COMMIT,
+	FORECAST_PIPELINE,
+	WON_STATUS,
+)
+from opportunity_ext.reports import OPEN_STATUSES, company_currency, currency_column, permitted
+
+GROUPS = {
+	"Opportunity Owner": "opportunity_owner",
+	"Sales Person": "opportunity_owner",  # mapped to the owner's Sales Person
+	"Territory": "territory",
+	"Company": "company",
+}
+CATEGORY_COLUMNS = {FORECAST_COMMIT: "commit", FORECAST_BEST_CASE: "best_case", FORECAST_PIPELINE: "pipeline"}
+DateFormat = CustomFunction("DATE_FORMAT", ["day", "format"])
+Year = CustomFunction("YEAR", ["day"])
+Quarter = CustomFunction("QUARTER", ["day"])
+
+
+@frappe.read_only()
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	period = filters.get("period") or forecast.MONTH
+	group_by = filters.get("group_by") or "Opportunity Owner"
+	if period not in (forecast.MONTH, forecast.QUARTER):
+		frappe.throw(_("Period must be Month or Quarter."))
+	if group_by not in GROUPS:
+		frappe.throw(_("Group By must be one of {0}.").format(", ".join(_(g) for g in GROUPS)))
+	default_start, default_end = forecast.quarter_range(getdate(today()))
+	start = getdate(filters.get("from_date") or default_start)
+	end = getdate(filters.get("to_date") or default_end)
+	if start > end:
+		frappe.throw(_("From Date must be before To Date."))
+	rows = get_data(filters, period, group_by, start, end)
+	return get_columns(group_by), rows, None, get_chart(rows)
+
+
+def period_of(day_field, period: str):
+	if period == forecast.QUARTER:
+		return Concat(Year(day_field), "-Q", Quarter(day_field))
+	return DateFormat(day_field, "%Y-%m")
+
+
+def get_data(filters, period: str, group_by: str, start, end) -> list[dict]:
+	opportunity = frappe.qb.DocType("Opportunity")
+	group = opportunity[GROUPS[group_by]]
+	amount = opportunity.base_opportunity_amount
+	allowed = permitted(opportunity, filters, date_field=None)
+	in_range = (opportunity.expected_closing >= start) & (opportunity.expected_closing <= end)
+	open_deals = (
+		frappe.qb.from_(opportunity)
+		.select(
+			period_of(opportunity.expected_closing, period).as_("period"),
+			group.as_("group_value"),
+			opportunity.forecast_category,
+			Sum(amount).as_("amount"),
+			Sum(opportunity.base_weighted_amount).as_("weighted"),
+			Sum(Case().when(opportunity.expected_closing < getdate(today()), 1).else_(0)).as_("overdue"),
+		)
+		.where(
+			allowed
+			& opportunity.status.isin(OPEN_STATUSES)
+			& (in_range | opportunity.expected_closing.isnull())
+		)
+		.groupby(period_of(opportunity.expected_closing, period), group, opportunity.forecast_category)
+		.run(as_dict=True)
+	)
+	won = (
+		frappe.qb.from_(opportunity)
+		.select(
+			period_of(opportunity.won_date, period).as_("period"),
+			group.as_("group_value"),
+			Sum(amount).as_("amount"),
+		)
+		.where(
+			allowed
+			& (opportunity.status == WON_STATUS)
+			& (opportunity.won_date >= start)
+			& (opportunity.won_date <= end)
+		)
+		.groupby(period_of(opportunity.won_date, period), group)
+		.run(as_dict=True)
+	)
+
+	owners_to_persons = (
+		forecast.sales_persons_of_users(
+			list({row.group_value for row in open_deals + won if row.group_value})
+		)
+		if GROUPS[group_by] == "opportunity_owner"
+		else {}
+	)
+	rows = {}
+
+	def row_for(period_value, group_value, mapped=False):
+		if group_by == "Sales Person" and not mapped:
+			group_value = owners_to_persons.get(group_value)
+		key = (period_value or forecast.NO_DATE, group_value)
+		if key not in rows:
+			rows[key] = frappe._dict(
+				period=key[0],
+				group_value=group_value,
+				closed=0,
+				commit=0,
+				best_case=0,
+				pipeline=0,
+				weighted_pipeline=0,
+				overdue=0,
+			)
+		return rows[key]
+
+	for deal in open_deals:
+		row = row_for(deal.period, deal.group_value)
+		column = CATEGORY_COLUMNS.get(deal.forecast_category, "pipeline")
+		row[column] += flt(deal.amount)
+		row.weighted_pipeline += flt(deal.weighted)
+		row.overdue += int(deal.overdue or 0)
+	for deal in won:
+		row_for(deal.period, deal.group_value).closed += flt(deal.amount)
+
+	# every period of the range for every group: a month without deals still has its target
+	for group_value in {key[1] for key in rows}:
+		for period_value in forecast.periods_between(start, end, period):
+			row_for(period_value, group_value, mapped=True)
+	add_targets(rows.values(), group_by, owners_to_persons, period)
+	currency = company_currency(filters)
+	ordered = sorted(
+		rows.values(), key=lambda r: (r.period == forecast.NO_DATE, r.period, r.group_value or "")
+	)
+	for row in ordered:
+		row.currency = currency
+		row.attainment = forecast.attainment(row.closed, row.target)
+		row.gap = forecast.gap_to_target(row.target, row.closed, row.commit)
+		row.group_value = row.group_value or _("Not Set")
+		row.period = _("No Date") if row.period == forecast.NO_DATE else row.period
+	return ordered
+
+
+def add_targets(rows, group_by: str, owners_to_persons: dict, period: str) -> None:
+	"""Each row's target for its period: Sales Person targets (by owner or sales person),
+	Territory targets; a Sales User sees only their own sales person's."""
+	rows = list(rows)
+	if group_by == "Territory":
+		parenttype = "Territory"
+		target_of = {row.group_value: row.group_value for row in rows if row.group_value}
+	elif group_by in ("Opportunity Owner", "Sales Person"):
+		parenttype = "Sales Person"
+		if group_by == "Sales Person":
+			target_of = {row.group_value: row.group_value for row in rows if row.group_value}
+		else:
+			target_of = {row.group_value: owners_to_persons.get(row.group_value) for row in rows}
+		if not forecast.is_manager():
+			own = forecast.sales_persons_of_users([frappe.session.user]).get(frappe.session.user)
+			target_of = {group: person for group, person in target_of.items() if person and person == own}
+	else:
+		for row in rows:
+			row.target = 0
+		return
+	by_name = {
+		name: forecast.targets_by_period(monthly, period)
+		for name, monthly in forecast.targets(parenttype, [p for p in target_of.values() if p]).items()
+	}
+	for row in rows:
+		person = target_of.get(row.group_value)
+		row.target = flt(by_name.get(person, {}).get(row.period)) if person else 0
+
+
+def get_columns(group_by: str) -> list[dict]:
+	return [
+		{"fieldname": "period", "label": _("Period"), "fieldtype": "Data", "width": 100},
+		{"fieldname": "group_value", "label": _(group_by), "fieldtype": "Data", "width": 180},
+		currency_column("closed", "Closed"),
+		currency_column("commit", "Commit"),
+		currency_column("best_case", "Best Case"),
+		currency_column("pipeline", "Pipeline"),
+		currency_column("weighted_pipeline", "Weighted Pipeline"),
+		currency_column("target", "Target"),
+		{"fieldname": "attainment", "label": _("Attainment %"), "fieldtype": "Percent", "width": 120},
+		currency_column("gap", "Gap to Target"),
+		{"fieldname": "overdue", "label": _("Overdue Open Deals"), "fieldtype": "Int", "width": 140},
+	]
+
+
+def get_chart(rows: list[dict]) -> dict:
+	periods = list(dict.fromkeys(row.period for row in rows if row.period != _("No Date")))
+
+	def total(column):
+		return [sum(flt(row[column]) for row in rows if row.period == period) for period in periods]
+
+	return {
+		"data": {
+			"labels": periods,
+			"datasets": [
+				{"name": _("Closed"), "values": total("closed")},
+				{"name": _("Commit"), "values": total("commit")},
+				{"name": _("Best Case"), "values": total("best_case")},
+				{"name": _("Target"), "values": total("target")},
+			],
+		},
+		"type": "bar",
+		"fieldtype": "Currency",
+	}
