@@ -1,0 +1,124 @@
+"""The demo pipeline: what it promises, idempotent, and removed exactly."""
+
+from unittest.mock import patch
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from opportunity_ext.balance import get_balances
+from opportunity_ext.demo import RECORD, demo_company, make_demo, remove_demo
+from opportunity_ext.tests.utils import make_customer, make_opportunity
+
+COUNT = 30
+
+
+def ledger_balance(opportunity: str) -> float:
+	"""Straight from the Payment Ledger: receivable rows against the opportunity's vouchers."""
+	vouchers = [
+		name
+		for doctype in ("Sales Invoice", "Payment Entry")
+		for name in frappe.get_all(
+			doctype, filters={"opportunity": opportunity, "docstatus": 1}, pluck="name"
+		)
+	]
+	rows = frappe.get_all(
+		"Payment Ledger Entry",
+		filters={"against_voucher_no": ("in", vouchers or [""]), "delinked": 0, "account_type": "Receivable"},
+		pluck="amount",
+	)
+	return sum(rows)
+
+
+class TestDemo(FrappeTestCase):
+	def setUp(self):
+		frappe.db.savepoint("oppext_demo")
+		self.addCleanup(frappe.db.rollback, save_point="oppext_demo")
+		frappe.db.delete(RECORD)
+
+	def test_make_run_again_and_remove(self):
+		mine = make_customer("_OppExt Not Demo Customer")
+		my_opportunity = make_opportunity(mine).name
+
+		result = make_demo(COUNT)
+		self.assertTrue(result["added"])
+		demo_opportunities = frappe.get_all(
+			RECORD, filters={"reference_doctype": "Opportunity"}, pluck="reference_name"
+		)
+		self.assertEqual(len(demo_opportunities), COUNT)
+		rows = frappe.get_all(
+			"Opportunity", filters={"name": ("in", demo_opportunities)}, fields=["status", "sales_stage"]
+		)
+		by_status = {}
+		for row in rows:
+			by_status[row.status] = by_status.get(row.status, 0) + 1
+		self.assertEqual(result["by_status"], dict(sorted(by_status.items())), "the counts it promises")
+		self.assertEqual(sum(result["by_stage"].values()), COUNT)
+		self.assertTrue({"Converted", "Lost", "Open"} <= set(by_status), "won, lost and open deals")
+		self.assertTrue(
+			all(
+				"(Demo)" in name
+				for name in frappe.get_all(
+					"Customer",
+					filters={
+						"name": (
+							"in",
+							[
+								r.reference_name
+								for r in frappe.get_all(
+									RECORD,
+									filters={"reference_doctype": "Customer"},
+									fields=["reference_name"],
+								)
+							],
+						)
+					},
+					pluck="customer_name",
+				)
+			),
+			"clearly marked",
+		)
+
+		invoiced = frappe.get_all(
+			"Sales Invoice",
+			filters={"opportunity": ("in", demo_opportunities), "docstatus": 1},
+			pluck="opportunity",
+		)
+		self.assertTrue(invoiced, "some deals were invoiced")
+		for opportunity in set(invoiced):
+			self.assertAlmostEqual(
+				get_balances([opportunity])[opportunity]["balance"], ledger_balance(opportunity), 2
+			)
+		self.assertTrue(
+			frappe.get_all(
+				"Sales Invoice", filters={"opportunity": ("in", demo_opportunities), "is_return": 1}
+			),
+			"a credit note",
+		)
+
+		records = frappe.db.count(RECORD)
+		again = make_demo(COUNT)
+		self.assertFalse(again["added"])
+		self.assertEqual(frappe.db.count(RECORD), records, "running it twice adds nothing")
+
+		made = frappe.get_all(RECORD, fields=["reference_doctype", "reference_name"])
+		self.assertEqual(remove_demo(), records)
+		left = [
+			(r.reference_doctype, r.reference_name)
+			for r in made
+			if frappe.db.exists(r.reference_doctype, r.reference_name)
+		]
+		self.assertEqual(left, [], "nothing of it left")
+		self.assertFalse(frappe.db.count(RECORD))
+		self.assertFalse(
+			frappe.db.exists("Event Participants", {"reference_docname": ("in", demo_opportunities)})
+		)
+		self.assertTrue(frappe.db.exists("Opportunity", my_opportunity), "the user's own records stay")
+		self.assertTrue(frappe.db.exists("Customer", mine))
+
+	def test_needs_a_company(self):
+		with (
+			patch.object(frappe.db, "get_single_value", return_value=None),
+			patch.object(frappe.db, "get_value", return_value=None),
+		):
+			with self.assertRaisesRegex(frappe.ValidationError, "setup wizard"):
+				demo_company()
