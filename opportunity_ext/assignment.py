@@ -47,7 +47,7 @@ def create_assignment_rule() -> None:
 			"disabled": 1,
 			"rule": "Round Robin",
 			"assign_condition": 'status == "Open" and not opportunity_owner',
-			"close_condition": 'status in ("Converted", "Lost", "Closed")',
+			"close_condition": f"status in {FINAL_STATUSES!r}",
 			"users": [{"user": user} for user in sales_users()],
 			"assignment_days": [{"day": day} for day in WEEKDAYS],
 		}

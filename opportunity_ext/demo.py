@@ -16,7 +16,7 @@ from frappe import _
 from frappe.utils import add_days, flt, getdate, today
 
 from opportunity_ext import lifecycle
-from opportunity_ext.setup.custom_fields import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
+from opportunity_ext.constants import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
 
 RECORD = "Opportunity Demo Record"
 SEED = 7

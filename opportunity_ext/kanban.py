@@ -1,6 +1,10 @@
 """The "Opportunities by Sales Stage" Kanban board: created on install, removed on uninstall."""
 
+import json
+
 import frappe
+
+from opportunity_ext.constants import OPEN_STATUSES
 
 KANBAN_BOARD = "Opportunities by Sales Stage"
 
@@ -17,7 +21,7 @@ def create_kanban_board() -> None:
 			"field_name": "sales_stage",
 			"private": 0,
 			"show_labels": 1,
-			"filters": '[["Opportunity","status","in",["Open","Replied","Quotation"]]]',
+			"filters": json.dumps([["Opportunity", "status", "in", list(OPEN_STATUSES)]]),
 			"fields": '["party_name","opportunity_amount","probability","opportunity_owner"]',
 			"columns": [{"column_name": stage.name, "status": "Active"} for stage in stages],
 		}

@@ -2,10 +2,23 @@
 
 from datetime import date
 
-WON_STATUS = "Converted"  # ERPNext's name for a won opportunity
-LOST_STATUS = "Lost"
-CLOSED_STATUS = "Closed"
-FINAL_STATUSES = (WON_STATUS, LOST_STATUS, CLOSED_STATUS)
+from opportunity_ext.constants import (  # noqa: F401 (lifecycle.X names stay importable)
+	CLOSED_STATUS,
+	DEAD_QUOTATION_STATUSES,
+	FINAL_STATUSES,
+	FORECAST_BEST_CASE,
+	FORECAST_CATEGORIES,
+	FORECAST_CLOSED,
+	FORECAST_COMMIT,
+	FORECAST_OMITTED,
+	FORECAST_PIPELINE,
+	LOST_STATUS,
+	OPEN_FORECAST_CATEGORIES,
+	OPEN_STATUS,
+	ORDERED_QUOTATION_STATUSES,
+	QUOTATION_STATUS,
+	WON_STATUS,
+)
 
 # Set by the server alone: whatever a client sends for them (form, REST, list bulk edit,
 # Data Import), the stored value is kept and the server's own rules recompute them.
@@ -129,11 +142,6 @@ def duplicates(values: list) -> list:
 
 # --- the opportunity and its quotations -------------------------------------------------------
 
-OPEN_STATUS = "Open"
-QUOTATION_STATUS = "Quotation"
-ORDERED_QUOTATION_STATUSES = ("Ordered", "Partially Ordered")  # a partial order is a win too
-DEAD_QUOTATION_STATUSES = ("Lost", "Closed", "Expired", "Cancelled")
-
 
 def is_live_quotation(status: str, valid_till: date | None, today: date) -> bool:
 	"""Still on offer: not ordered, lost, closed or expired (ERPNext marks Expired only in a
@@ -178,17 +186,6 @@ def won_without_reasons(status: str, reasons: int, mandatory: bool) -> bool:
 
 
 # --- forecast ---------------------------------------------------------------------------------
-
-FORECAST_PIPELINE, FORECAST_BEST_CASE, FORECAST_COMMIT = "Pipeline", "Best Case", "Commit"
-FORECAST_CLOSED, FORECAST_OMITTED = "Closed", "Omitted"
-FORECAST_CATEGORIES = (
-	FORECAST_PIPELINE,
-	FORECAST_BEST_CASE,
-	FORECAST_COMMIT,
-	FORECAST_CLOSED,
-	FORECAST_OMITTED,
-)
-OPEN_FORECAST_CATEGORIES = (FORECAST_PIPELINE, FORECAST_BEST_CASE, FORECAST_COMMIT)
 
 
 def forecast_category(

@@ -5,7 +5,8 @@ from frappe import _
 from frappe.utils import getdate
 from pypika.terms import ContainsCriterion, LiteralValue
 
-OPEN_STATUSES = ("Open", "Replied", "Quotation")
+from opportunity_ext.constants import OPEN_STATUSES  # noqa: F401 (the reports' import)
+
 # Filters every report offers, each an Opportunity field of the same name.
 FIELD_FILTERS = (
 	"company",

@@ -7,10 +7,10 @@ from frappe.utils import flt, getdate, today
 from opportunity_ext import lifecycle
 from opportunity_ext.assignment import sync_assignment_to_owner
 from opportunity_ext.balance import can_see_balance, opportunity_balance
+from opportunity_ext.constants import PURCHASE_PROCESS_GROUP
 from opportunity_ext.follow_up import sync_follow_up_event, validate_next_contact
 from opportunity_ext.pricing import default_selling_price_list, item_price_list_rate
 from opportunity_ext.quotations import latest_quotation_amount, sales_documents
-from opportunity_ext.setup.custom_fields import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
 from opportunity_ext.won import won_reasons_mandatory
 
 
@@ -204,13 +204,7 @@ def set_amounts(doc):
 
 
 def validate_purchase_process(doc):
-	allowed = ("", None, PURCHASE_PROCESS_INDIVIDUAL, PURCHASE_PROCESS_GROUP)
-	if doc.purchase_process not in allowed:
-		frappe.throw(
-			_("Purchase Process must be {0} or {1}.").format(
-				_(PURCHASE_PROCESS_INDIVIDUAL), _(PURCHASE_PROCESS_GROUP)
-			)
-		)
+	"""A committee belongs to a group decision (Frappe checks the Select's options)."""
 	if doc.get("buying_committee") and doc.purchase_process != PURCHASE_PROCESS_GROUP:
 		frappe.throw(
 			_(

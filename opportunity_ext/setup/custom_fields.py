@@ -4,8 +4,13 @@ One dict, keyed by doctype: applied on install and after every migrate, deleted 
 uninstall. Changing a field here and migrating updates every site.
 """
 
-PURCHASE_PROCESS_INDIVIDUAL = "Individual Decision"
-PURCHASE_PROCESS_GROUP = "Group Decision"
+from opportunity_ext.constants import (
+	FORECAST_CATEGORIES,
+	OPEN_FORECAST_CATEGORIES,
+	PURCHASE_PROCESS_GROUP,
+	PURCHASE_PROCESS_INDIVIDUAL,
+	WON_STATUS,
+)
 
 OPPORTUNITY_FIELDS = [
 	{
@@ -20,7 +25,7 @@ OPPORTUNITY_FIELDS = [
 		"fieldname": "forecast_category",
 		"label": "Forecast Category",
 		"fieldtype": "Select",
-		"options": "\nPipeline\nBest Case\nCommit\nClosed\nOmitted",
+		"options": "\n" + "\n".join(FORECAST_CATEGORIES),
 		"insert_after": "probability",
 		"in_standard_filter": 1,
 		"no_copy": 1,
@@ -113,7 +118,7 @@ OPPORTUNITY_FIELDS = [
 		"label": "Won Reasons",
 		"fieldtype": "Section Break",
 		"insert_after": "competitors",
-		"depends_on": 'eval:doc.status==="Converted"',
+		"depends_on": f'eval:doc.status==="{WON_STATUS}"',
 	},
 	{
 		"fieldname": "won_reasons",
@@ -239,7 +244,7 @@ SALES_STAGE_FIELDS = [
 		"fieldname": "default_forecast_category",
 		"label": "Default Forecast Category",
 		"fieldtype": "Select",
-		"options": "\nPipeline\nBest Case\nCommit",
+		"options": "\n" + "\n".join(OPEN_FORECAST_CATEGORIES),
 		"insert_after": "default_probability",
 		"description": "An opportunity entering this stage takes this forecast category (Pipeline when empty).",
 	},
