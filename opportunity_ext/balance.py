@@ -84,23 +84,13 @@ def get_balances(opportunities: list[str]) -> dict[str, dict]:
 		return {}
 	query, ple, vouchers = ledger_rows(opportunities)
 	rows = (
-		query.select(
-			vouchers.opportunity,
-			*figure_terms(ple),
-			Sum(ple.amount_in_account_currency).as_("balance_in_account_currency"),
-			Min(ple.account_currency).as_("account_currency"),
-			Max(ple.account_currency).as_("max_account_currency"),
-		)
+		query.select(vouchers.opportunity, *figure_terms(ple), *currency_terms(ple))
 		.groupby(vouchers.opportunity)
 		.run(as_dict=True)
 	)
 	balances = {name: empty_balance() for name in opportunities}
 	for row in rows:
-		single_currency = row.pop("max_account_currency") == row.account_currency
-		balances[row.pop("opportunity")] = {
-			**{key: frappe.utils.flt(row[key]) for key in BALANCE_KEYS},
-			"account_currency": row.account_currency if single_currency else None,
-		}
+		balances[row.opportunity] = totals([row])
 	return balances
 
 
@@ -114,7 +104,26 @@ def figure_terms(ple) -> list:
 		Sum(Case().when(from_invoice & (ple.amount < 0), -ple.amount).else_(0)).as_("returned"),
 		Sum(Case().when(from_invoice, 0).else_(-ple.amount)).as_("paid"),
 		Sum(ple.amount).as_("balance"),
+		Sum(ple.amount_in_account_currency).as_("balance_in_account_currency"),
 	]
+
+
+def currency_terms(ple) -> list:
+	"""The receivable account's currency: one when every row shares it (Min = Max)."""
+	return [
+		Min(ple.account_currency).as_("account_currency"),
+		Max(ple.account_currency).as_("max_account_currency"),
+	]
+
+
+def totals(rows: list[dict]) -> dict:
+	"""The figures of several rows of figure_terms added up (an opportunity from its
+	vouchers), with their account currency when they share one."""
+	currencies = {row.account_currency for row in rows} | {row.max_account_currency for row in rows}
+	return {
+		**{key: sum(frappe.utils.flt(row[key]) for row in rows) for key in BALANCE_KEYS},
+		"account_currency": currencies.pop() if len(currencies) == 1 else None,
+	}
 
 
 def empty_balance() -> dict:
@@ -122,19 +131,15 @@ def empty_balance() -> dict:
 
 
 def get_balance_vouchers(opportunity: str) -> list[dict]:
-	"""The vouchers behind an opportunity's balance, each with its ledger figures."""
+	"""The vouchers behind an opportunity's balance, each with its figures (figure_terms)."""
 	query, ple, _vouchers = ledger_rows([opportunity])
 	return (
 		query.select(
 			ple.voucher_type,
 			ple.voucher_no,
 			Min(ple.posting_date).as_("posting_date"),
-			Sum(Case().when(ple.amount > 0, ple.amount).else_(0)).as_("debit"),
-			Sum(Case().when(ple.amount < 0, -ple.amount).else_(0)).as_("credit"),
-			Sum(ple.amount).as_("amount"),
-			Sum(ple.amount_in_account_currency).as_("amount_in_account_currency"),
-			Min(ple.account_currency).as_("account_currency"),
-			Max(ple.account_currency).as_("max_account_currency"),
+			*figure_terms(ple),
+			*currency_terms(ple),
 		)
 		.groupby(ple.voucher_type, ple.voucher_no)
 		.orderby(Min(ple.posting_date))
@@ -143,30 +148,11 @@ def get_balance_vouchers(opportunity: str) -> list[dict]:
 	)
 
 
-def balance_from_vouchers(vouchers: list[dict]) -> dict:
-	"""The same totals as get_balances, added up from one opportunity's voucher rows."""
-	balance = empty_balance()
-	currencies = set()
-	for voucher in vouchers:
-		from_invoice = voucher.voucher_type == "Sales Invoice"
-		balance["debit"] += voucher.debit
-		balance["credit"] += voucher.credit
-		balance["invoiced"] += voucher.debit if from_invoice else 0
-		balance["returned"] += voucher.credit if from_invoice else 0
-		balance["paid"] += 0 if from_invoice else -voucher.amount
-		balance["balance"] += voucher.amount
-		balance["balance_in_account_currency"] += voucher.amount_in_account_currency
-		currencies |= {voucher.account_currency, voucher.pop("max_account_currency")}
-	if len(currencies) == 1:
-		balance["account_currency"] = currencies.pop()
-	return balance
-
-
 def opportunity_balance(opportunity: str, company: str) -> dict:
 	"""Balance, breakdown and vouchers of one opportunity, in one query. The totals count
 	every voucher; a voucher the user may not read is listed without its number."""
 	vouchers = get_balance_vouchers(opportunity)
-	balance = balance_from_vouchers(vouchers)
+	balance = totals(vouchers) if vouchers else empty_balance()
 	for voucher in vouchers:
 		if not frappe.has_permission(voucher.voucher_type, "read", doc=voucher.voucher_no):
 			voucher.voucher_no = None

@@ -134,7 +134,7 @@ frappe.ui.form.on("Opportunity", {
 							: `<span class="text-muted">${__("Not permitted to view")}</span>`
 					}</td>
 					<td>${frappe.datetime.str_to_user(v.posting_date)}</td>
-					<td class="text-right">${money(v.amount)}</td>
+					<td class="text-right">${money(v.balance)}</td>
 				</tr>`
 			)
 			.join("");
