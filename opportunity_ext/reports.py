@@ -90,3 +90,41 @@ def currency_column(fieldname: str, label: str, width: int = 140) -> dict:
 def company_currency(filters: dict) -> str:
 	company = (filters or {}).get("company") or frappe.defaults.get_user_default("Company")
 	return frappe.get_cached_value("Company", company, "default_currency") if company else None
+
+
+WON_LOST_COLORS = ["#28a745", "#e24c4c"]
+
+
+def group_by_field(filters: dict, groups: dict[str, str], default: str) -> tuple[str, str]:
+	"""The report's Group By choice and the Opportunity field behind it; any other is refused."""
+	label = (filters or {}).get("group_by") or default
+	if label not in groups:
+		frappe.throw(_("Group By must be one of {0}.").format(", ".join(_(group) for group in groups)))
+	return label, groups[label]
+
+
+def medians(table, condition, groups: list, value) -> dict[tuple, float]:
+	"""The median of `value` per combination of `groups`, in one query (MariaDB has MEDIAN
+	only as a window function)."""
+	from pypika import analytics
+
+	rows = (
+		frappe.qb.from_(table)
+		.select(*groups, analytics.Median(value).over(*groups))
+		.distinct()
+		.where(condition)
+		.run()
+	)
+	return {tuple(row[:-1]): row[-1] for row in rows}
+
+
+def bar_chart(labels: list, datasets: dict[str, list], **options) -> dict:
+	"""A Frappe bar chart: `datasets` maps each series' (translated) name to its values."""
+	return {
+		"data": {
+			"labels": labels,
+			"datasets": [{"name": name, "values": values} for name, values in datasets.items()],
+		},
+		"type": "bar",
+		**options,
+	}

@@ -43,3 +43,15 @@ opportunity_ext.quarter_start = function () {
 	const month = Math.floor(today.getMonth() / 3) * 3;
 	return frappe.datetime.obj_to_str(new Date(today.getFullYear(), month, 1));
 };
+
+// A Select filter of translated choices: [value, …] shown as __(value).
+opportunity_ext.select_filter = function (fieldname, label, values, extra = {}) {
+	return {
+		fieldname,
+		label: __(label),
+		fieldtype: "Select",
+		options: values.map((value) => ({ value, label: __(value) })),
+		default: values[0],
+		...extra,
+	};
+};

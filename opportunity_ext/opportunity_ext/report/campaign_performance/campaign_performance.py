@@ -9,7 +9,7 @@ from frappe.utils import flt
 
 from opportunity_ext.balance import balance_by, can_see_balance
 from opportunity_ext.lifecycle import WON_STATUS
-from opportunity_ext.reports import OPEN_STATUSES, company_currency, currency_column, permitted
+from opportunity_ext.reports import OPEN_STATUSES, bar_chart, company_currency, currency_column, permitted
 
 
 @frappe.read_only()
@@ -62,22 +62,10 @@ def execute(filters=None):
 		),
 		{"fieldname": "conversion_rate", "label": _("Conversion Rate"), "fieldtype": "Percent", "width": 130},
 	]
-	chart = {
-		"data": {
-			"labels": [row.campaign for row in rows],
-			"datasets": [
-				{"name": _("Won Amount"), "values": [row.won_amount for row in rows]},
-				*(
-					[
-						{"name": _("Invoiced"), "values": [row.invoiced for row in rows]},
-						{"name": _("Received"), "values": [row.received for row in rows]},
-					]
-					if show_balance
-					else []
-				),
-			],
-		},
-		"type": "bar",
-		"fieldtype": "Currency",
-	}
+	series = {_("Won Amount"): [row.won_amount for row in rows]}
+	if show_balance:
+		series.update(
+			{_("Invoiced"): [row.invoiced for row in rows], _("Received"): [row.received for row in rows]}
+		)
+	chart = bar_chart([row.campaign for row in rows], series, fieldtype="Currency")
 	return columns, rows, None, chart

@@ -8,7 +8,7 @@ from frappe.query_builder.functions import Avg, Count, Sum
 from frappe.utils import flt
 
 from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
-from opportunity_ext.reports import company_currency, currency_column, permitted
+from opportunity_ext.reports import WON_LOST_COLORS, bar_chart, company_currency, currency_column, permitted
 
 TOP_LOST_REASONS = 3
 
@@ -66,18 +66,12 @@ def execute(filters=None):
 		currency_column("average_offer", "Average Offer"),
 		{"fieldname": "top_lost_reasons", "label": _("Top Lost Reasons"), "fieldtype": "Data", "width": 260},
 	]
-	chart = {
-		"data": {
-			"labels": [row.competitor for row in rows],
-			"datasets": [
-				{"name": _("Won Against"), "values": [row.won for row in rows]},
-				{"name": _("Lost Against"), "values": [row.lost for row in rows]},
-			],
-		},
-		"type": "bar",
-		"barOptions": {"stacked": 1},
-		"colors": ["#28a745", "#e24c4c"],
-	}
+	chart = bar_chart(
+		[row.competitor for row in rows],
+		{_("Won Against"): [row.won for row in rows], _("Lost Against"): [row.lost for row in rows]},
+		barOptions={"stacked": 1},
+		colors=WON_LOST_COLORS,
+	)
 	return columns, rows, None, chart
 
 

@@ -6,9 +6,8 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Avg, Count, Sum
 from frappe.utils import flt
-from pypika import analytics
 
-from opportunity_ext.reports import permitted
+from opportunity_ext.reports import bar_chart, medians, permitted
 
 SECONDS_PER_HOUR = 3600
 
@@ -34,16 +33,10 @@ def execute(filters=None):
 		.groupby(owner)
 		.run(as_dict=True)
 	)
-	# MariaDB has MEDIAN only as a window function: over the responded rows alone
-	medians = dict(
-		frappe.qb.from_(opportunity)
-		.select(owner, analytics.Median(opportunity.first_response_time).over(owner))
-		.distinct()
-		.where(selected & responded)
-		.run()
-	)
+	# over the responded rows alone
+	median_seconds = medians(opportunity, selected & responded, [owner], opportunity.first_response_time)
 	for row in rows:
-		row.median_hours = flt(flt(medians.get(row.owner)) / SECONDS_PER_HOUR, 2)
+		row.median_hours = flt(flt(median_seconds.get((row.owner,))) / SECONDS_PER_HOUR, 2)
 		row.owner = row.owner or _("Not Set")
 		row.without_response = row.opportunities - row.responded
 		row.average_hours = flt(flt(row.pop("average_seconds")) / SECONDS_PER_HOUR, 2)
@@ -67,14 +60,12 @@ def execute(filters=None):
 			"width": 230,
 		},
 	]
-	chart = {
-		"data": {
-			"labels": [row.owner for row in rows if row.responded],
-			"datasets": [
-				{"name": _("Average Hours"), "values": [row.average_hours for row in rows if row.responded]},
-				{"name": _("Median Hours"), "values": [row.median_hours for row in rows if row.responded]},
-			],
+	responded_rows = [row for row in rows if row.responded]
+	chart = bar_chart(
+		[row.owner for row in responded_rows],
+		{
+			_("Average Hours"): [row.average_hours for row in responded_rows],
+			_("Median Hours"): [row.median_hours for row in responded_rows],
 		},
-		"type": "bar",
-	}
+	)
 	return columns, rows, None, chart

@@ -3,17 +3,7 @@
 
 frappe.query_reports["Opportunity Pipeline"] = {
 	filters: opportunity_ext.report_filters([
-		{
-			fieldname: "group_by",
-			label: __("Group By"),
-			fieldtype: "Select",
-			options: [
-				{ value: "Sales Stage", label: __("Sales Stage") },
-				{ value: "Opportunity Owner", label: __("Opportunity Owner") },
-				{ value: "Campaign", label: __("Campaign") },
-			],
-			default: "Sales Stage",
-		},
+		opportunity_ext.select_filter("group_by", "Group By", ["Sales Stage", "Opportunity Owner", "Campaign"]),
 		{ fieldname: "include_closed", label: __("Include Closed"), fieldtype: "Check" },
 	]),
 };

@@ -6,7 +6,14 @@ from frappe import _
 from frappe.query_builder.functions import Count, Sum
 
 from opportunity_ext.balance import balance_by, can_see_balance
-from opportunity_ext.reports import OPEN_STATUSES, company_currency, currency_column, permitted
+from opportunity_ext.reports import (
+	OPEN_STATUSES,
+	bar_chart,
+	company_currency,
+	currency_column,
+	group_by_field,
+	permitted,
+)
 
 GROUPS = {"Sales Stage": "sales_stage", "Opportunity Owner": "opportunity_owner", "Campaign": "campaign"}
 
@@ -14,10 +21,7 @@ GROUPS = {"Sales Stage": "sales_stage", "Opportunity Owner": "opportunity_owner"
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	group_by = filters.get("group_by") or "Sales Stage"
-	field = GROUPS.get(group_by)
-	if not field:
-		frappe.throw(_("Group By must be one of {0}.").format(", ".join(_(g) for g in GROUPS)))
+	group_by, field = group_by_field(filters, GROUPS, "Sales Stage")
 
 	opportunity = frappe.qb.DocType("Opportunity")
 	selected = permitted(opportunity, filters)
@@ -69,15 +73,12 @@ def sort_rows(rows: list[dict], field: str) -> list[dict]:
 
 
 def funnel_chart(rows: list[dict]) -> dict:
-	return {
-		"data": {
-			"labels": [row.group_value for row in rows],
-			"datasets": [
-				{"name": _("Amount"), "values": [row.amount or 0 for row in rows]},
-				{"name": _("Weighted Amount"), "values": [row.weighted_amount or 0 for row in rows]},
-			],
+	return bar_chart(
+		[row.group_value for row in rows],
+		{
+			_("Amount"): [row.amount or 0 for row in rows],
+			_("Weighted Amount"): [row.weighted_amount or 0 for row in rows],
 		},
-		"type": "bar",
-		"fieldtype": "Currency",
-		"colors": ["#2490ef", "#7cd6fd"],
-	}
+		fieldtype="Currency",
+		colors=["#2490ef", "#7cd6fd"],
+	)

@@ -4,28 +4,13 @@
 frappe.query_reports["Sales Forecast"] = {
 	filters: opportunity_ext
 		.report_filters([
-			{
-				fieldname: "period",
-				label: __("Period"),
-				fieldtype: "Select",
-				options: [
-					{ value: "Month", label: __("Month") },
-					{ value: "Quarter", label: __("Quarter") },
-				],
-				default: "Month",
-			},
-			{
-				fieldname: "group_by",
-				label: __("Group By"),
-				fieldtype: "Select",
-				options: [
-					{ value: "Opportunity Owner", label: __("Opportunity Owner") },
-					{ value: "Sales Person", label: __("Sales Person") },
-					{ value: "Territory", label: __("Territory") },
-					{ value: "Company", label: __("Company") },
-				],
-				default: "Opportunity Owner",
-			},
+			opportunity_ext.select_filter("period", "Period", ["Month", "Quarter"]),
+			opportunity_ext.select_filter("group_by", "Group By", [
+				"Opportunity Owner",
+				"Sales Person",
+				"Territory",
+				"Company",
+			]),
 		])
 		.map((filter) => {
 			// a forecast looks ahead: this quarter by default

@@ -17,7 +17,14 @@ from opportunity_ext.lifecycle import (
 	FORECAST_PIPELINE,
 	WON_STATUS,
 )
-from opportunity_ext.reports import OPEN_STATUSES, company_currency, currency_column, permitted
+from opportunity_ext.reports import (
+	OPEN_STATUSES,
+	bar_chart,
+	company_currency,
+	currency_column,
+	group_by_field,
+	permitted,
+)
 
 GROUPS = {
 	"Opportunity Owner": "opportunity_owner",
@@ -35,11 +42,9 @@ Quarter = CustomFunction("QUARTER", ["day"])
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	period = filters.get("period") or forecast.MONTH
-	group_by = filters.get("group_by") or "Opportunity Owner"
+	group_by, _field = group_by_field(filters, GROUPS, "Opportunity Owner")
 	if period not in (forecast.MONTH, forecast.QUARTER):
 		frappe.throw(_("Period must be Month or Quarter."))
-	if group_by not in GROUPS:
-		frappe.throw(_("Group By must be one of {0}.").format(", ".join(_(g) for g in GROUPS)))
 	default_start, default_end = forecast.quarter_range(getdate(today()))
 	start = getdate(filters.get("from_date") or default_start)
 	end = getdate(filters.get("to_date") or default_end)
@@ -200,16 +205,13 @@ def get_chart(rows: list[dict]) -> dict:
 	def total(column):
 		return [sum(flt(row[column]) for row in rows if row.period == period) for period in periods]
 
-	return {
-		"data": {
-			"labels": periods,
-			"datasets": [
-				{"name": _("Closed"), "values": total("closed")},
-				{"name": _("Commit"), "values": total("commit")},
-				{"name": _("Best Case"), "values": total("best_case")},
-				{"name": _("Target"), "values": total("target")},
-			],
+	return bar_chart(
+		periods,
+		{
+			_("Closed"): total("closed"),
+			_("Commit"): total("commit"),
+			_("Best Case"): total("best_case"),
+			_("Target"): total("target"),
 		},
-		"type": "bar",
-		"fieldtype": "Currency",
-	}
+		fieldtype="Currency",
+	)

@@ -3,16 +3,6 @@
 
 frappe.query_reports["Time to Close"] = {
 	filters: opportunity_ext.report_filters([
-		{
-			fieldname: "group_by",
-			label: __("Group By"),
-			fieldtype: "Select",
-			options: [
-				{ value: "Opportunity Type", label: __("Opportunity Type") },
-				{ value: "Source", label: __("Source") },
-				{ value: "Opportunity Owner", label: __("Opportunity Owner") },
-			],
-			default: "Opportunity Type",
-		},
+		opportunity_ext.select_filter("group_by", "Group By", ["Opportunity Type", "Source", "Opportunity Owner"]),
 	]),
 };

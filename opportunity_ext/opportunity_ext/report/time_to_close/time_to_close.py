@@ -5,10 +5,9 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Avg, Count
 from frappe.utils import flt
-from pypika import analytics
 
 from opportunity_ext.lifecycle import WON_STATUS
-from opportunity_ext.reports import closed_in_range
+from opportunity_ext.reports import WON_LOST_COLORS, bar_chart, closed_in_range, group_by_field, medians
 
 DIMENSIONS = {
 	"Opportunity Type": "opportunity_type",
@@ -20,10 +19,7 @@ DIMENSIONS = {
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	dimension = filters.get("group_by") or "Opportunity Type"
-	field = DIMENSIONS.get(dimension)
-	if not field:
-		frappe.throw(_("Group By must be one of {0}.").format(", ".join(_(d) for d in DIMENSIONS)))
+	dimension, field = group_by_field(filters, DIMENSIONS, "Opportunity Type")
 
 	opportunity = frappe.qb.DocType("Opportunity")
 	condition, _closed_on = closed_in_range(opportunity, filters)
@@ -41,21 +37,9 @@ def execute(filters=None):
 		.groupby(group, opportunity.status)
 		.run(as_dict=True)
 	)
-	# MariaDB has MEDIAN only as a window function
-	medians = {
-		(group_value, status): median
-		for group_value, status, median in frappe.qb.from_(opportunity)
-		.select(
-			group,
-			opportunity.status,
-			analytics.Median(opportunity.days_to_close).over(group, opportunity.status),
-		)
-		.distinct()
-		.where(condition)
-		.run()
-	}
+	median_days = medians(opportunity, condition, [group, opportunity.status], opportunity.days_to_close)
 	for row in rows:
-		row.median_days = flt(medians.get((row.group_value, row.status)), 1)
+		row.median_days = flt(median_days.get((row.group_value, row.status)), 1)
 		row.outcome = _("Won") if row.pop("status") == WON_STATUS else _("Lost")
 		row.group_value = row.group_value or _("Not Set")
 		row.average_days = flt(row.average_days, 1)
@@ -79,15 +63,7 @@ def execute(filters=None):
 		by_group = {row.group_value: row.average_days for row in rows if row.outcome == outcome}
 		return [by_group.get(group, 0) for group in groups]
 
-	chart = {
-		"data": {
-			"labels": groups,
-			"datasets": [
-				{"name": _("Won"), "values": averages(_("Won"))},
-				{"name": _("Lost"), "values": averages(_("Lost"))},
-			],
-		},
-		"type": "bar",
-		"colors": ["#28a745", "#e24c4c"],
-	}
+	chart = bar_chart(
+		groups, {_("Won"): averages(_("Won")), _("Lost"): averages(_("Lost"))}, colors=WON_LOST_COLORS
+	)
 	return columns, rows, None, chart

@@ -9,7 +9,13 @@ from frappe.utils import flt
 from pypika.enums import DatePart
 
 from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
-from opportunity_ext.reports import closed_in_range, company_currency, currency_column
+from opportunity_ext.reports import (
+	WON_LOST_COLORS,
+	bar_chart,
+	closed_in_range,
+	company_currency,
+	currency_column,
+)
 
 
 @frappe.read_only()
@@ -66,17 +72,11 @@ def by_period(filters):
 		currency_column("lost_amount", "Lost Amount"),
 		{"fieldname": "win_rate", "label": _("Win Rate"), "fieldtype": "Percent", "width": 100},
 	]
-	chart = {
-		"data": {
-			"labels": [row["period"] for row in data],
-			"datasets": [
-				{"name": _("Won"), "values": [row["won"] for row in data]},
-				{"name": _("Lost"), "values": [row["lost"] for row in data]},
-			],
-		},
-		"type": "bar",
-		"colors": ["#28a745", "#e24c4c"],
-	}
+	chart = bar_chart(
+		[row["period"] for row in data],
+		{_("Won"): [row["won"] for row in data], _("Lost"): [row["lost"] for row in data]},
+		colors=WON_LOST_COLORS,
+	)
 	return columns, data, None, chart
 
 
@@ -84,6 +84,7 @@ def by_reason(filters):
 	opportunity = frappe.qb.DocType("Opportunity")
 	condition, _closed_on = closed_in_range(opportunity, filters)
 	data = []
+	currency = company_currency(filters)
 	for outcome, status, child_doctype, field in (
 		(_("Won"), WON_STATUS, "Opportunity Won Reason Detail", "won_reason"),
 		(_("Lost"), LOST_STATUS, "Opportunity Lost Reason Detail", "lost_reason"),
@@ -108,7 +109,7 @@ def by_reason(filters):
 			row.update(
 				outcome=outcome,
 				share=flt(100 * row.opportunities / total, 2) if total else 0,
-				currency=company_currency(filters),
+				currency=currency,
 			)
 		data += rows
 	columns = [
@@ -118,11 +119,8 @@ def by_reason(filters):
 		currency_column("amount", "Amount"),
 		{"fieldname": "share", "label": _("Share of Outcome"), "fieldtype": "Percent", "width": 130},
 	]
-	chart = {
-		"data": {
-			"labels": [f"{row.outcome}: {row.reason}" for row in data],
-			"datasets": [{"name": _("Opportunities"), "values": [row.opportunities for row in data]}],
-		},
-		"type": "bar",
-	}
+	chart = bar_chart(
+		[f"{row.outcome}: {row.reason}" for row in data],
+		{_("Opportunities"): [row.opportunities for row in data]},
+	)
 	return columns, data, None, chart
