@@ -24,7 +24,17 @@ doctype_js = {
 
 # Print formats
 # -------------
-jinja = {"methods": ["opportunity_ext.print_utils.bidi_text"]}
+jinja = {
+	"methods": [
+		"opportunity_ext.print_utils.print_date",
+		"opportunity_ext.print_utils.print_money",
+		"opportunity_ext.print_utils.print_number",
+		"opportunity_ext.print_utils.quotation_opportunity",
+		"opportunity_ext.print_utils.quotation_contact",
+	]
+}
+# PDFs of the print formats whose PDF Generator is "chrome", printed with Chromium
+pdf_generator = ["opportunity_ext.pdf.get_pdf"]
 
 # Document events
 # ---------------

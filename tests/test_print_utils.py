@@ -1,18 +1,21 @@
-from opportunity_ext.print_utils import is_rtl_language, wrap_ltr_runs
+"""Unit tests of the print conventions (no site needed)."""
+
+from datetime import date
+
+from opportunity_ext.print_utils import buddhist_era, is_rtl_language, jalali_date, to_persian_digits
 
 
-def test_digits_in_persian_text_are_wrapped():
-	assert wrap_ltr_runs("پمپ صنعتی مدل ۲۰۰") == 'پمپ صنعتی مدل <span class="oppext-ltr">۲۰۰</span>'
+def test_jalali_dates_year_first():
+	assert jalali_date(date(2026, 11, 24)) == "1405/09/03"
+	assert jalali_date(date(2026, 3, 21)) == "1405/01/01", "Nowruz starts the year"
 
 
-def test_latin_run_with_spaces_and_punctuation_is_one_run():
-	assert wrap_ltr_runs("مدل X200 Pro, نو") == 'مدل <span class="oppext-ltr">X200 Pro</span>, نو'
-	assert wrap_ltr_runs("ST 6% @ 6.0") == '<span class="oppext-ltr">ST 6% @ 6.0</span>'
+def test_persian_digits():
+	assert to_persian_digits("$ 1,450.00 · 1405/09/03") == "$ ۱,۴۵۰.۰۰ · ۱۴۰۵/۰۹/۰۳"
 
 
-def test_text_is_escaped():
-	assert wrap_ltr_runs("<b>") == '&lt;<span class="oppext-ltr">b</span>&gt;'
-	assert wrap_ltr_runs("فقط") == "فقط"
+def test_buddhist_era_counts_the_year_from_the_buddha():
+	assert buddhist_era("24-11-2026", date(2026, 11, 24)) == "24-11-2569"
 
 
 def test_rtl_languages():

@@ -40,6 +40,7 @@ def before_uninstall():
 	restore_stock_job()
 	delete_kanban_board()
 	revoke_permissions()
+	stop_printing_with_chromium()
 
 
 def apply_customizations():
@@ -82,10 +83,17 @@ def remove_customizations():
 
 
 def create_default_settings():
-	"""Auto-close starts disabled, set up like ERPNext's own: Replied opportunities."""
+	"""Auto-close starts disabled, set up like ERPNext's own (Replied opportunities); the
+	app's quotation prints with Chromium."""
 	settings = frappe.get_single("Opportunity Settings")
+	changed = False
 	if not settings.auto_close_statuses:
 		settings.append("auto_close_statuses", {"status": "Replied"})
+		changed = True
+	if not settings.chromium_print_formats:
+		settings.append("chromium_print_formats", {"print_format": "Opportunity Quotation"})
+		changed = True
+	if changed:
 		settings.save(ignore_permissions=True)
 
 
@@ -96,3 +104,12 @@ def create_default_won_reasons():
 			frappe.get_doc({"doctype": "Opportunity Won Reason", "won_reason": reason}).insert(
 				ignore_permissions=True
 			)
+
+
+def stop_printing_with_chromium():
+	"""The print formats the app printed with Chromium go back to wkhtmltopdf."""
+	for name in frappe.get_all(
+		"Opportunity Print Format", filters={"parenttype": "Opportunity Settings"}, pluck="print_format"
+	):
+		if frappe.db.exists("Print Format", name):
+			frappe.db.set_value("Print Format", name, "pdf_generator", "wkhtmltopdf")

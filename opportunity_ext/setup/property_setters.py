@@ -9,4 +9,14 @@ PROPERTY_SETTERS = [
 		"property_type": "Check",
 		"value": "1",
 	},
+	{
+		# Frappe 15 knows "chrome" as a PDF generator (its pdf_generator hook) but offers only
+		# wkhtmltopdf: the app's print formats print with Chromium (opportunity_ext.pdf).
+		"doctype": "Print Format",
+		"doctype_or_field": "DocField",
+		"fieldname": "pdf_generator",
+		"property": "options",
+		"property_type": "Text",
+		"value": "wkhtmltopdf\nchrome",
+	},
 ]

@@ -22,3 +22,16 @@ class OpportunitySettings(Document):
 		from opportunity_ext.auto_close import sync_stock_job
 
 		sync_stock_job()
+		self.sync_chromium_print_formats()
+
+	def sync_chromium_print_formats(self):
+		"""The listed print formats print with Chromium; one taken off the list goes back."""
+		from opportunity_ext.pdf import GENERATOR
+
+		listed = {row.print_format for row in self.chromium_print_formats}
+		current = set(frappe.get_all("Print Format", filters={"pdf_generator": GENERATOR}, pluck="name"))
+		for name in listed - current:
+			frappe.db.set_value("Print Format", name, "pdf_generator", GENERATOR)
+		for name in current - listed:
+			frappe.db.set_value("Print Format", name, "pdf_generator", "wkhtmltopdf")
+		frappe.clear_cache(doctype="Print Format")
