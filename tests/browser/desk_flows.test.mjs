@@ -7,7 +7,10 @@
 // Each step leaves a screenshot in $SCREENSHOTS/<language>/.
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
 
@@ -106,6 +109,13 @@ async function save(page) {
 		throw new Error(`the form was not saved: ${message}`);
 	}
 	await page.waitForFunction(() => !cur_frm.is_new() && !cur_frm.is_dirty());
+}
+
+// The text layer of a PDF, read back with pdftotext (bidi marks dropped).
+function pdfText(pdf) {
+	const folder = mkdtempSync(join(tmpdir(), "oppext-pdf-"));
+	writeFileSync(join(folder, "file.pdf"), pdf);
+	return execFileSync("pdftotext", [join(folder, "file.pdf"), "-"], { encoding: "utf8" }).replace(/[\u202a-\u202e\u200e\u200f]/g, "");
 }
 
 async function shot(page, lang, name) {
@@ -344,6 +354,36 @@ function flows(lang) {
 			await shot(page, lang, "06-quotation-print-preview");
 			const direction = await page.evaluate(() => document.querySelector(".oppext-quotation").getAttribute("dir"));
 			assert.equal(direction, lang === "fa" ? "rtl" : "ltr");
+
+			// the PDF the customer receives, from the print view's PDF link
+			const href = await page.locator('.action-banner a[href*="download_pdf"]').getAttribute("href");
+			const response = await page.context().request.get(new URL(href, SITE_URL).toString());
+			assert.equal(response.status(), 200);
+			const text = pdfText(await response.body());
+			assert.ok(text.includes(quotation.name), `the PDF's text layer holds ${quotation.name}: ${text}`);
+			if (lang === "fa") assert.match(text, /[۰-۹]{4}\/[۰-۹]{2}\/[۰-۹]{2}/, "a Jalali date in Persian digits");
+
+			// e-mailed with the PDF attached, as the form's e-mail dialog sends it
+			await openForm(page, "Quotation", quotation.name);
+			await call(page, "frappe.core.doctype.communication.email.make", {
+				doctype: "Quotation",
+				name: quotation.name,
+				recipients: "customer@example.com",
+				subject: `Quotation ${quotation.name}`,
+				content: "Please find our quotation attached.",
+				send_email: 1,
+				print_format: "Opportunity Quotation",
+				print_language: lang,
+			});
+			const queued = await call(admin, "frappe.client.get_list", {
+				doctype: "Email Queue",
+				filters: { reference_doctype: "Quotation", reference_name: quotation.name },
+				fields: ["attachments"],
+			});
+			assert.ok(
+				queued.some((row) => JSON.parse(row.attachments || "[]").some((a) => a.print_format === "Opportunity Quotation")),
+				"the e-mail carries the quotation's PDF"
+			);
 		});
 
 		test("declare the opportunity won and see the dates", async () => {
