@@ -17,6 +17,8 @@ from frappe.query_builder.functions import Coalesce
 from frappe.utils import add_to_date, cint, get_datetime, getdate, now_datetime
 from pypika.terms import ExistsCriterion, Field
 
+from opportunity_ext.history import HISTORY, history_rows
+from opportunity_ext.history import ROW_FIELDS as HISTORY_ROW_FIELDS
 from opportunity_ext.lifecycle import LOST_STATUS
 
 SETTINGS = "Opportunity Settings"
@@ -309,6 +311,17 @@ def close(rows: list[dict], settings, now) -> None:
 	if lost:
 		replace_lost_reasons(names, settings.lost_reason, now)
 	write_audit_trail(rows, settings, now)
+	frappe.db.bulk_insert(
+		HISTORY,
+		HISTORY_ROW_FIELDS,
+		[
+			history_row
+			for row in rows
+			for history_row in history_rows(
+				row.name, [("status", row.status, settings.action)], now, frappe.session.user
+			)
+		],
+	)
 	close_assignments_and_events(rows, now)
 
 

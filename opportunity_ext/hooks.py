@@ -21,6 +21,7 @@ app_include_js = "/assets/opportunity_ext/js/opportunity_reports.js"
 doctype_js = {
 	"Opportunity": "public/js/opportunity.js",
 }
+doctype_list_js = {"Opportunity": "public/js/opportunity_list.js"}
 
 # Print formats
 # -------------
@@ -70,7 +71,11 @@ doc_events = {
 # Scheduled jobs
 # --------------
 scheduler_events = {
-	"daily": ["opportunity_ext.auto_close.run_daily", "opportunity_ext.quotations.resync_expired_quotations"],
+	"daily": [
+		"opportunity_ext.auto_close.run_daily",
+		"opportunity_ext.quotations.resync_expired_quotations",
+		"opportunity_ext.history.refresh_all_stalled",
+	],
 }
 
 # Tests

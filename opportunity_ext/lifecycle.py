@@ -31,6 +31,8 @@ SERVER_OWNED_FIELDS = (
 	"weighted_amount",
 	"base_weighted_amount",
 	"won_without_reasons",
+	"stage_entered_on",
+	"is_stalled",
 )
 
 

@@ -103,13 +103,14 @@ def group_by_field(filters: dict, groups: dict[str, str], default: str) -> tuple
 	return label, groups[label]
 
 
-def medians(table, condition, groups: list, value) -> dict[tuple, float]:
+def medians(source, condition, groups: list, value) -> dict[tuple, float]:
 	"""The median of `value` per combination of `groups`, in one query (MariaDB has MEDIAN
-	only as a window function)."""
+	only as a window function). `source`: a table, or a query with its joins."""
 	from pypika import analytics
+	from pypika.queries import QueryBuilder
 
 	rows = (
-		frappe.qb.from_(table)
+		(source if isinstance(source, QueryBuilder) else frappe.qb.from_(source))
 		.select(*groups, analytics.Median(value).over(*groups))
 		.distinct()
 		.where(condition)
@@ -128,3 +129,16 @@ def bar_chart(labels: list, datasets: dict[str, list], **options) -> dict:
 		"type": "bar",
 		**options,
 	}
+
+
+def stage_order_case(column):
+	"""SQL: the position of the stage in `column` in the funnel (by default probability,
+	then name), 0 for none: the one definition of "a later stage"."""
+	from frappe.query_builder import Case
+
+	stages = frappe.get_all("Sales Stage", fields=["name", "default_probability"])
+	ordered = sorted(stages, key=lambda stage: (stage.default_probability or 0, stage.name))
+	case = Case()
+	for position, stage in enumerate(ordered, start=1):
+		case = case.when(column == stage.name, position)
+	return case.else_(0) if ordered else None

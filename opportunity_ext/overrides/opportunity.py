@@ -9,6 +9,7 @@ from opportunity_ext.assignment import sync_assignment_to_owner
 from opportunity_ext.balance import can_see_balance, opportunity_balance
 from opportunity_ext.constants import PURCHASE_PROCESS_GROUP
 from opportunity_ext.follow_up import sync_follow_up_event, validate_next_contact
+from opportunity_ext.history import record_changes, stalled_note
 from opportunity_ext.pricing import default_selling_price_list, item_price_list_rate
 from opportunity_ext.quotations import latest_quotation_amount, sales_documents
 from opportunity_ext.won import won_reasons_mandatory
@@ -49,6 +50,7 @@ def onload(doc, method=None):
 		doc.set_onload("balance", opportunity_balance(doc.name, doc.company))
 	if not doc.is_new():
 		doc.set_onload("sales_documents", sales_documents(doc.name))
+		doc.set_onload("stalled", stalled_note(doc))
 
 
 def on_change(doc, method=None):
@@ -63,6 +65,7 @@ def on_change(doc, method=None):
 	if changed:
 		frappe.db.set_value("Opportunity", doc.name, changed, update_modified=False)
 		doc.update(changed)
+	record_changes(doc)
 
 
 def _comparable(field: str, value):

@@ -4,6 +4,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 
+from opportunity_ext.history import backfill as backfill_history
 from opportunity_ext.setup.custom_fields import CUSTOM_FIELDS
 from opportunity_ext.setup.permissions import grant_permissions, revoke_permissions
 from opportunity_ext.setup.property_setters import PROPERTY_SETTERS
@@ -21,6 +22,7 @@ def after_install():
 	create_assignment_rule()
 	create_kanban_board()
 	grant_permissions()
+	backfill_history()
 
 
 def after_migrate():

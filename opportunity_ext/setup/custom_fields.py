@@ -201,6 +201,26 @@ OPPORTUNITY_FIELDS = [
 		"hidden": 1,
 	},
 	{
+		"fieldname": "stage_entered_on",
+		"label": "In Stage Since",
+		"fieldtype": "Datetime",
+		"insert_after": "sales_stage",
+		"read_only": 1,
+		"no_copy": 1,
+		"search_index": 1,
+	},
+	{
+		"fieldname": "is_stalled",
+		"label": "Stalled",
+		"fieldtype": "Check",
+		"insert_after": "stage_entered_on",
+		"read_only": 1,
+		"no_copy": 1,
+		"in_standard_filter": 1,
+		"search_index": 1,
+		"description": "Open and in its stage longer than the stage's Stalled After (Days).",
+	},
+	{
 		"fieldname": "won_date",
 		"label": "Won Date",
 		"fieldtype": "Date",
@@ -247,6 +267,13 @@ SALES_STAGE_FIELDS = [
 		"options": "\n" + "\n".join(OPEN_FORECAST_CATEGORIES),
 		"insert_after": "default_probability",
 		"description": "An opportunity entering this stage takes this forecast category (Pipeline when empty).",
+	},
+	{
+		"fieldname": "stalled_after_days",
+		"label": "Stalled After (Days)",
+		"fieldtype": "Int",
+		"insert_after": "default_forecast_category",
+		"description": "An open opportunity in this stage longer than this is stalled (0: never).",
 	},
 ]
 

@@ -31,6 +31,9 @@ const REPORTS = [
 	"Time to Close",
 	"First Response Time by Owner",
 	"Sales Forecast",
+	"Stage Duration",
+	"Stage Conversion",
+	"Pipeline Changes",
 ];
 
 assert.ok(SITE_URL, "SITE_URL is required");

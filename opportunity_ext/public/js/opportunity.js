@@ -17,6 +17,13 @@ frappe.ui.form.on("Opportunity", {
 		if (can_declare_won) {
 			frm.add_custom_button(__("Declare Won"), () => frm.trigger("declare_won_dialog"));
 		}
+		const stalled = frm.doc.__onload && frm.doc.__onload.stalled;
+		if (stalled) {
+			frm.dashboard.set_headline_alert(
+				__("{0} days in {1}, stalled after {2}", [stalled.days, __(stalled.stage), stalled.limit]),
+				"red"
+			);
+		}
 		if (frm.doc.won_without_reasons) {
 			// won by a Sales Order: the reasons the team asks for are still to give
 			frm.dashboard.set_headline_alert(__("Won without reasons: give the won reasons."), "orange");

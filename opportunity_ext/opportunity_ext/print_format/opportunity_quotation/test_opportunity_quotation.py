@@ -177,6 +177,9 @@ class TestOpportunityQuotationPrint(FrappeTestCase):
 				}
 			).insert(ignore_permissions=True)
 		quotation = self.quotations["fa"]
+		# queued, never sent: sending would commit the test's transaction
+		self.addCleanup(setattr, frappe.flags, "mute_emails", frappe.flags.mute_emails)
+		frappe.flags.mute_emails = True
 		result = make(
 			doctype="Quotation",
 			name=quotation.name,

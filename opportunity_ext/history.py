@@ -1,0 +1,301 @@
+"""Opportunity history: every change of the tracked fields recorded once, in the indexed
+*Opportunity History* table (not Version JSON parsed at read time), on every path.
+
+Saves (form, REST, list bulk edit, Kanban drag, Data Import) and ERPNext's status updates
+(`set_status(update=True)`, a `db_set`) all run the opportunity's `on_change`: there the
+opportunity's values are compared with what its history last recorded, so a change is
+recorded exactly once whichever path made it. The auto-close job records its bulk changes
+with the same row builder. Sites with opportunities from before the app get their history
+back from the Version log (`backfill`).
+"""
+
+import json
+import re
+
+import frappe
+from frappe.utils import cint, flt, get_datetime, getdate, now_datetime
+
+from opportunity_ext.constants import OPEN_STATUSES
+
+HISTORY = "Opportunity History"
+STAGE = "sales_stage"
+TRACKED_FIELDS = ("sales_stage", "status", "opportunity_amount", "probability", "expected_closing")
+BATCH_SIZE = 2000
+ROW_FIELDS = (
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"opportunity",
+	"changed_on",
+	"changed_by",
+	"field",
+	"from_value",
+	"to_value",
+	"days_in_previous_stage",
+)
+
+
+# --- pure rules ----------------------------------------------------------------------------------
+
+
+def as_text(field: str, value) -> str | None:
+	"""A tracked value as the history stores it: amounts and percentages without trailing
+	zeros, dates as ISO, empty as None."""
+	if value in (None, ""):
+		return None
+	if field in ("opportunity_amount", "probability"):
+		return f"{flt(value):g}" if flt(value) else None
+	if field == "expected_closing":
+		return str(getdate(value))
+	return str(value)
+
+
+def changes(recorded: dict, current: dict) -> list[tuple[str, str | None, str | None]]:
+	"""(field, from, to) of each tracked field whose value differs from what was recorded."""
+	found = []
+	for field in TRACKED_FIELDS:
+		before, now = recorded.get(field), as_text(field, current.get(field))
+		if before != now:
+			found.append((field, before, now))
+	return found
+
+
+def days_between(start, end) -> float:
+	return round((get_datetime(end) - get_datetime(start)).total_seconds() / 86400, 2)
+
+
+def history_rows(opportunity: str, found: list, at, user: str, stage_entered_on=None) -> list[tuple]:
+	"""Rows for `found` changes, in ROW_FIELDS order; a stage change carries the days spent
+	in the stage it left."""
+	rows = []
+	for field, before, after in found:
+		days = days_between(stage_entered_on, at) if field == STAGE and before and stage_entered_on else 0
+		rows.append(
+			(
+				frappe.generate_hash(length=12),
+				at,
+				at,
+				user,
+				user,
+				opportunity,
+				at,
+				user,
+				field,
+				before,
+				after,
+				days,
+			)
+		)
+	return rows
+
+
+# --- live recording ---------------------------------------------------------------------------
+
+
+def recorded_values(opportunity: str) -> dict:
+	"""The latest recorded value of each tracked field."""
+	history = frappe.qb.DocType(HISTORY)
+	rows = (
+		frappe.qb.from_(history)
+		.select(history.field, history.to_value)
+		.where(history.opportunity == opportunity)
+		.orderby(history.changed_on, order=frappe.qb.desc)
+		.orderby(history.creation, order=frappe.qb.desc)
+		.run()
+	)
+	latest = {}
+	for field, value in rows:
+		latest.setdefault(field, value)
+	return latest
+
+
+def record_changes(doc) -> None:
+	"""on_change of Opportunity: whatever changed since the last record, recorded once."""
+	found = changes(recorded_values(doc.name), doc.as_dict())
+	if not found:
+		return
+	now = now_datetime()
+	entered = doc.get("stage_entered_on") or doc.creation
+	frappe.db.bulk_insert(
+		HISTORY, ROW_FIELDS, history_rows(doc.name, found, now, frappe.session.user, entered)
+	)
+	if any(field == STAGE for field, _before, _after in found):
+		frappe.db.set_value("Opportunity", doc.name, "stage_entered_on", now, update_modified=False)
+		doc.stage_entered_on = now
+	refresh_stalled(doc)
+
+
+# --- stalled ---------------------------------------------------------------------------------
+
+
+def stalled_after_days() -> dict[str, int]:
+	return {
+		row.name: cint(row.stalled_after_days)
+		for row in frappe.get_all("Sales Stage", fields=["name", "stalled_after_days"])
+		if cint(row.stalled_after_days)
+	}
+
+
+def is_stalled(status: str, stage: str | None, entered, limits: dict, now) -> bool:
+	"""Open and idle in its stage longer than the stage allows (Pipedrive's "rotting")."""
+	limit = limits.get(stage)
+	return bool(status in OPEN_STATUSES and limit and entered and days_between(entered, now) > limit)
+
+
+def refresh_stalled(doc) -> None:
+	stalled = int(
+		is_stalled(
+			doc.status, doc.sales_stage, doc.get("stage_entered_on"), stalled_after_days(), now_datetime()
+		)
+	)
+	if stalled != cint(doc.get("is_stalled")):
+		frappe.db.set_value("Opportunity", doc.name, "is_stalled", stalled, update_modified=False)
+		doc.is_stalled = stalled
+
+
+def refresh_all_stalled() -> None:
+	"""Daily: time moves deals into (and out of) stalled without anyone saving them. Two
+	set-based updates, linear in the opportunities."""
+	frappe.db.sql("update `tabOpportunity` set is_stalled = 0 where is_stalled = 1")
+	frappe.db.sql(
+		"""update `tabOpportunity` opportunity
+		join `tabSales Stage` stage on stage.name = opportunity.sales_stage
+		set opportunity.is_stalled = 1
+		where opportunity.status in %(open)s
+			and stage.stalled_after_days > 0
+			and opportunity.stage_entered_on is not null
+			and timestampdiff(second, opportunity.stage_entered_on, %(now)s) > stage.stalled_after_days * 86400""",
+		{"open": OPEN_STATUSES, "now": now_datetime()},
+	)
+
+
+def stalled_note(doc) -> dict | None:
+	"""For the form: days in the stage and the stage's limit, when the deal is stalled."""
+	if not doc.get("is_stalled") or not doc.get("stage_entered_on"):
+		return None
+	return {
+		"days": int(days_between(doc.stage_entered_on, now_datetime())),
+		"stage": doc.sales_stage,
+		"limit": stalled_after_days().get(doc.sales_stage),
+	}
+
+
+# --- backfill from the Version log --------------------------------------------------------------
+
+
+def backfill(batch_size: int = BATCH_SIZE) -> int:
+	"""History for opportunities that have none, rebuilt from their Version log: the values
+	at creation (the first recorded change's "from", else today's value), then each change.
+	Returns how many rows it wrote."""
+	history = frappe.qb.DocType(HISTORY)
+	opportunity = frappe.qb.DocType("Opportunity")
+	recorded = frappe.qb.from_(history).select(history.opportunity).distinct()
+	names = (
+		frappe.qb.from_(opportunity)
+		.select(opportunity.name)
+		.where(opportunity.name.notin(recorded))
+		.run(pluck=True)
+	)
+	written = 0
+	for start in range(0, len(names), batch_size):
+		rows = backfill_rows(names[start : start + batch_size])
+		for chunk in range(0, len(rows), 10_000):
+			frappe.db.bulk_insert(HISTORY, ROW_FIELDS, rows[chunk : chunk + 10_000])
+		stage_entries(names[start : start + batch_size])
+		written += len(rows)
+		if not frappe.flags.in_test:
+			frappe.db.commit()
+	return written
+
+
+def backfill_rows(names: list[str]) -> list[tuple]:
+	opportunities = frappe.get_all(
+		"Opportunity", filters={"name": ("in", names)}, fields=["name", "creation", "owner", *TRACKED_FIELDS]
+	)
+	versions = {}
+	for row in frappe.get_all(
+		"Version",
+		filters={"ref_doctype": "Opportunity", "docname": ("in", names)},
+		fields=["docname", "creation", "owner", "data"],
+		order_by="creation asc",
+	):
+		versions.setdefault(row.docname, []).append(row)
+	rows = []
+	for opp in opportunities:
+		steps = [
+			(version.creation, version.owner, tracked_changes(version.data))
+			for version in versions.get(opp.name, [])
+		]
+		rows += replayed_rows(opp, steps)
+	return rows
+
+
+def tracked_changes(data: str) -> dict:
+	"""{field: (from, to)} of the tracked fields a Version changed, as stored values."""
+	try:
+		changed = json.loads(data or "{}").get("changed") or []
+	except ValueError:
+		return {}
+	return {
+		field: (stored_value(field, before), stored_value(field, after))
+		for field, before, after in changed
+		if field in TRACKED_FIELDS
+	}
+
+
+def stored_value(field: str, shown):
+	"""A Version keeps amounts, percentages and dates as they were shown ("$ 1,200.00",
+	"40%", "03-05-2026"): back to the value, by the site's number and date formats."""
+	if shown in (None, "") or field in ("sales_stage", "status"):
+		return shown
+	if field == "expected_closing":
+		from frappe.utils import user_to_str
+
+		return user_to_str(shown) if isinstance(shown, str) and not re.match(r"\d{4}-", shown) else shown
+	if isinstance(shown, int | float):
+		return shown
+	from frappe.utils import get_number_format_info
+
+	decimal, thousands, _precision = get_number_format_info(
+		frappe.db.get_default("number_format") or "#,###.##"
+	)
+	digits = re.sub(rf"[^0-9\-{re.escape(decimal)}{re.escape(thousands)}]", "", str(shown))
+	return flt(digits.replace(thousands, "").replace(decimal, ".")) if digits else None
+
+
+def replayed_rows(opp, steps: list) -> list[tuple]:
+	"""The rows live recording would have written for these changes."""
+	initial = {}
+	for _at, _user, changed in steps:
+		for field, (before, _after) in changed.items():
+			initial.setdefault(field, before)
+	state = {
+		field: as_text(field, initial[field] if field in initial else opp[field]) for field in TRACKED_FIELDS
+	}
+	rows = history_rows(opp.name, changes({}, state), opp.creation, opp.owner)
+	entered = opp.creation
+	for at, user, changed in steps:
+		found = changes(state, {**state, **{field: after for field, (_before, after) in changed.items()}})
+		if not found:
+			continue
+		rows += history_rows(opp.name, found, at, user, entered)
+		for field, _before, after in found:
+			state[field] = after
+			if field == STAGE:
+				entered = at
+	return rows
+
+
+def stage_entries(names: list[str]) -> None:
+	"""stage_entered_on of each opportunity: when its history last recorded its stage."""
+	frappe.db.sql(
+		"""update `tabOpportunity` opportunity
+		join (
+			select opportunity, max(changed_on) as entered from `tabOpportunity History`
+			where field = 'sales_stage' and opportunity in %(names)s group by opportunity
+		) stage on stage.opportunity = opportunity.name
+		set opportunity.stage_entered_on = stage.entered""",
+		{"names": names},
+	)

@@ -1,0 +1,145 @@
+# Copyright (c) 2026, opportunity_ext contributors
+# For license information, please see license.txt
+
+"""Pipeline Changes: what moved in a period — new, advanced, slipped (expected closing
+moved later), amount up or down, won, lost — with each opportunity and its change."""
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Count
+from frappe.utils import add_months, getdate, today
+
+from opportunity_ext.constants import LOST_STATUS, WON_STATUS
+from opportunity_ext.reports import bar_chart, permitted, stage_order_case
+
+KINDS = ("New", "Advanced", "Slipped", "Amount Up", "Amount Down", "Won", "Lost")
+DETAIL_LIMIT = 500
+
+
+@frappe.read_only()
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	start = getdate(filters.get("from_date") or add_months(today(), -1))
+	end = getdate(filters.get("to_date") or today())
+	if start > end:
+		frappe.throw(_("From Date must be before To Date."))
+	changes = classified_changes(filters, start, end)
+	if filters.get("show_changes"):
+		return detail_columns(), detail_rows(changes), None, None
+	rows = summary_rows(changes)
+	return (
+		summary_columns(),
+		rows,
+		None,
+		bar_chart([row["kind"] for row in rows], {_("Opportunities"): [row["count"] for row in rows]}),
+	)
+
+
+def decimal(term):
+	"""Amounts are kept as text in the history: compare them as numbers."""
+	from pypika.functions import Cast
+
+	return Cast(term, "DECIMAL(21,9)")
+
+
+def kind_of():
+	"""SQL: what a history row means for the pipeline (None: not a pipeline move)."""
+	history = frappe.qb.DocType("Opportunity History")
+	field, before, after = history.field, history.from_value, history.to_value
+	later_stage = stage_order_case(after)
+	earlier_stage = stage_order_case(before)
+	case = Case().when((field == "sales_stage") & before.isnull(), "New")
+	if later_stage is not None:
+		case = case.when((field == "sales_stage") & (later_stage > earlier_stage), "Advanced")
+	return (
+		case.when((field == "expected_closing") & before.isnotnull() & (after > before), "Slipped")
+		.when(
+			(field == "opportunity_amount") & before.isnotnull() & (decimal(after) > decimal(before)),
+			"Amount Up",
+		)
+		.when(
+			(field == "opportunity_amount") & before.isnotnull() & (decimal(after) < decimal(before)),
+			"Amount Down",
+		)
+		.when((field == "status") & (after == WON_STATUS), "Won")
+		.when((field == "status") & (after == LOST_STATUS), "Lost")
+		.else_(None)
+	)
+
+
+def classified_changes(filters, start, end):
+	history, opportunity = frappe.qb.DocType("Opportunity History"), frappe.qb.DocType("Opportunity")
+	kind = kind_of()
+	return (
+		frappe.qb.from_(history)
+		.join(opportunity)
+		.on(opportunity.name == history.opportunity)
+		.where(
+			(history.changed_on >= start)
+			& (history.changed_on < frappe.utils.add_days(end, 1))
+			& kind.isnotnull()
+			& permitted(opportunity, filters, date_field=None)
+		),
+		kind,
+		history,
+		opportunity,
+	)
+
+
+def summary_rows(changes) -> list[dict]:
+	query, kind, history, _opportunity = changes
+	counts = dict(query.select(kind, Count(history.opportunity).distinct()).groupby(kind).run())
+	return [{"kind": _(name), "count": counts.get(name, 0)} for name in KINDS]
+
+
+def detail_rows(changes) -> list[dict]:
+	query, kind, history, opportunity = changes
+	rows = (
+		query.select(
+			history.changed_on,
+			history.opportunity,
+			opportunity.title,
+			kind.as_("kind"),
+			history.from_value,
+			history.to_value,
+			history.changed_by,
+		)
+		.orderby(history.changed_on, order=frappe.qb.desc)
+		.limit(DETAIL_LIMIT)
+		.run(as_dict=True)
+	)
+	for row in rows:
+		row.kind = _(row.kind)
+	return rows
+
+
+def summary_columns() -> list[dict]:
+	return [
+		{"fieldname": "kind", "label": _("Change"), "fieldtype": "Data", "width": 160},
+		{"fieldname": "count", "label": _("Opportunities"), "fieldtype": "Int", "width": 130},
+	]
+
+
+def detail_columns() -> list[dict]:
+	return [
+		{"fieldname": "changed_on", "label": _("Changed On"), "fieldtype": "Datetime", "width": 160},
+		{
+			"fieldname": "opportunity",
+			"label": _("Opportunity"),
+			"fieldtype": "Link",
+			"options": "Opportunity",
+			"width": 170,
+		},
+		{"fieldname": "title", "label": _("Title"), "fieldtype": "Data", "width": 180},
+		{"fieldname": "kind", "label": _("Change"), "fieldtype": "Data", "width": 120},
+		{"fieldname": "from_value", "label": _("From"), "fieldtype": "Data", "width": 130},
+		{"fieldname": "to_value", "label": _("To"), "fieldtype": "Data", "width": 130},
+		{
+			"fieldname": "changed_by",
+			"label": _("Changed By"),
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 170,
+		},
+	]

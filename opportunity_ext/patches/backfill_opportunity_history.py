@@ -1,0 +1,9 @@
+from opportunity_ext.history import backfill
+from opportunity_ext.setup import apply_customizations
+
+
+def execute():
+	"""Sites that had opportunities before the history existed get it from their Versions
+	(the fields it fills come with the app's custom fields, applied first)."""
+	apply_customizations()
+	backfill()

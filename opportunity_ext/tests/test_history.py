@@ -1,0 +1,176 @@
+"""Opportunity history on every path, recorded once; the backfill gives the same rows;
+stalled deals; and the exact figures of the history reports."""
+
+from unittest.mock import patch
+
+import frappe
+from erpnext.crm.doctype.opportunity.opportunity import make_quotation
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, today
+from freezegun import freeze_time
+
+from opportunity_ext import history
+from opportunity_ext.auto_close import process_stale_opportunities
+from opportunity_ext.opportunity_ext.report.pipeline_changes.pipeline_changes import (
+	execute as pipeline_changes,
+)
+from opportunity_ext.opportunity_ext.report.stage_conversion.stage_conversion import (
+	execute as stage_conversion,
+)
+from opportunity_ext.opportunity_ext.report.stage_duration.stage_duration import execute as stage_duration
+from opportunity_ext.tests.utils import company, make_customer, make_item, make_opportunity, make_sales_stage
+
+START = get_datetime("2026-03-02 09:00:00")
+
+
+def rows_of(opportunity: str) -> list[tuple]:
+	return [
+		(row.field, row.from_value, row.to_value, row.changed_by, row.days_in_previous_stage)
+		for row in frappe.get_all(
+			"Opportunity History",
+			filters={"opportunity": opportunity},
+			fields=["field", "from_value", "to_value", "changed_by", "days_in_previous_stage", "changed_on"],
+			order_by="changed_on asc, field asc",
+		)
+	]
+
+
+class TestHistory(FrappeTestCase):
+	def setUp(self):
+		frappe.db.savepoint("oppext_history")
+		self.addCleanup(frappe.db.rollback, save_point="oppext_history")
+		frappe.db.set_single_value("Opportunity Settings", "won_reasons_mandatory", 0)
+		self.first = make_sales_stage("_OppExt H1 Qualify", 10)
+		self.second = make_sales_stage("_OppExt H2 Propose", 40)
+		self.third = make_sales_stage("_OppExt H3 Negotiate", 70)
+		frappe.db.set_value("Sales Stage", self.second, "stalled_after_days", 7)
+		self.customer = make_customer("_OppExt History Customer")
+
+	def moved(self):
+		"""Created in the first stage, three days later in the second, then its amount up."""
+		with freeze_time(START):
+			opportunity = make_opportunity(
+				self.customer, sales_stage=self.first, opportunity_amount=100, probability=10
+			)
+		for day, change in ((3, {"sales_stage": self.second}), (4, {"opportunity_amount": 150})):
+			with freeze_time(add_days(START, day)):
+				opportunity.reload()
+				opportunity.update(change)
+				opportunity.save(ignore_version=False)  # Frappe keeps no versions in tests; a site does
+		return opportunity
+
+	def test_every_change_recorded_once_with_days_in_stage(self):
+		opportunity = self.moved()
+		rows = rows_of(opportunity.name)
+		self.assertIn(("sales_stage", None, self.first, "Administrator", 0), rows)
+		self.assertIn(("sales_stage", self.first, self.second, "Administrator", 3), rows)
+		self.assertIn(("opportunity_amount", "100", "150", "Administrator", 0), rows)
+		probability = [row for row in rows if row[0] == "probability"]
+		self.assertEqual(len(probability), 2, "created at 10, then the second stage's 40")
+		self.assertEqual(len(rows), len(set(rows)), "nothing twice")
+		entered, created = frappe.db.get_value(
+			"Opportunity", opportunity.name, ["stage_entered_on", "creation"]
+		)
+		self.assertEqual(get_datetime(entered) - get_datetime(created), add_days(START, 3) - START)
+
+	def test_erpnext_status_updates_are_recorded_once(self):
+		opportunity = make_opportunity(
+			self.customer, items=[{"item_code": make_item("_OppExt H Widget"), "qty": 1, "rate": 10}]
+		)
+		quotation = make_quotation(opportunity.name)
+		quotation.valid_till = add_days(today(), 10)
+		quotation.insert()
+		quotation.submit()  # set_status(update=True): a db_set, no save
+		statuses = [row for row in rows_of(opportunity.name) if row[0] == "status"]
+		self.assertEqual([(row[1], row[2]) for row in statuses], [(None, "Open"), ("Open", "Quotation")])
+
+	def test_the_auto_close_job_records_its_changes(self):
+		settings = frappe.get_single("Opportunity Settings")
+		settings.update({"auto_close_enabled": 1, "auto_close_after_days": 30, "auto_close_warn_days": 0})
+		settings.set("auto_close_statuses", [{"status": "Replied"}])
+		settings.save()
+		frappe.db.delete("Opportunity", {"status": ("in", ("Open", "Replied", "Quotation"))})
+		opportunity = make_opportunity(self.customer)
+		frappe.db.set_value("Opportunity", opportunity.name, "status", "Replied")  # as ERPNext's reply does
+		history.record_changes(frappe.get_doc("Opportunity", opportunity.name))
+		frappe.db.set_value(
+			"Opportunity", opportunity.name, "modified", add_days(now_datetime(), -40), update_modified=False
+		)
+		self.assertEqual(process_stale_opportunities()["closed"], 1)
+		statuses = [(row[1], row[2]) for row in rows_of(opportunity.name) if row[0] == "status"]
+		self.assertEqual(statuses[-1], ("Replied", "Closed"))
+
+	def test_the_backfill_gives_the_same_history_as_live_recording(self):
+		opportunity = self.moved()
+		live = rows_of(opportunity.name)
+		frappe.db.delete("Opportunity History", {"opportunity": opportunity.name})
+		frappe.db.set_value("Opportunity", opportunity.name, "stage_entered_on", None, update_modified=False)
+		self.assertGreater(history.backfill(), 0)
+		self.assertEqual(rows_of(opportunity.name), live)
+		entered, created = frappe.db.get_value(
+			"Opportunity", opportunity.name, ["stage_entered_on", "creation"]
+		)
+		self.assertEqual(get_datetime(entered) - get_datetime(created), add_days(START, 3) - START)
+
+	def test_stalled_after_the_stage_allows(self):
+		opportunity = self.moved()  # in the second stage since START + 3 days; stalls after 7
+		with freeze_time(add_days(START, 9)):
+			history.refresh_all_stalled()
+			self.assertFalse(frappe.db.get_value("Opportunity", opportunity.name, "is_stalled"))
+		with freeze_time(add_days(START, 15)):
+			history.refresh_all_stalled()
+			self.assertEqual(frappe.db.get_value("Opportunity", opportunity.name, "is_stalled"), 1)
+			form = frappe.get_doc("Opportunity", opportunity.name)
+			form.run_method("onload")
+			self.assertEqual(form.get_onload()["stalled"], {"days": 12, "stage": self.second, "limit": 7})
+			self.assertIn(
+				opportunity.name, frappe.get_list("Opportunity", filters={"is_stalled": 1}, pluck="name")
+			)
+
+	def test_report_figures(self):
+		frappe.db.delete("Opportunity History")
+		won = self.moved()
+		with freeze_time(add_days(START, 10)):
+			won.reload()
+			won.sales_stage = self.third
+			won.status = "Converted"
+			won.save()  # 7 days in the second stage
+		lost = self.moved()
+		with freeze_time(add_days(START, 5)):
+			lost.reload()
+			lost.status = "Lost"
+			lost.append("lost_reasons", {"lost_reason": make_lost_reason()})
+			lost.save()
+		filters = {"company": company()}
+
+		_columns, rows, _message, _chart = stage_duration(filters)
+		second = {row.outcome: row for row in rows if row.stage == self.second}
+		self.assertEqual((second["Won"].average_days, second["Won"].median_days), (7.0, 7.0))
+		first = [row for row in rows if row.stage == self.first]
+		self.assertEqual(
+			sorted((row.outcome, row.average_days) for row in first), [("Lost", 3.0), ("Won", 3.0)]
+		)
+
+		_columns, rows, _message, _chart = stage_conversion(filters)
+		by_stage = {row.stage: row for row in rows}
+		self.assertEqual(
+			(by_stage[self.first].entered, by_stage[self.first].advanced, by_stage[self.first].won), (2, 2, 1)
+		)
+		self.assertEqual((by_stage[self.second].entered, by_stage[self.second].advanced), (2, 1))
+		self.assertEqual((by_stage[self.third].entered, by_stage[self.third].won), (1, 1))
+
+		with freeze_time(add_days(START, 20)):
+			_columns, rows, _message, _chart = pipeline_changes(
+				{**filters, "from_date": str(START.date()), "to_date": str(add_days(START, 20).date())}
+			)
+		counts = {row["kind"]: row["count"] for row in rows}
+		self.assertEqual(
+			(counts["New"], counts["Advanced"], counts["Amount Up"], counts["Won"], counts["Lost"]),
+			(2, 2, 2, 1, 1),
+		)
+
+
+def make_lost_reason() -> str:
+	from opportunity_ext.tests.utils import make_lost_reason as make
+
+	return make("_OppExt History Lost")
