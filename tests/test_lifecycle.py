@@ -131,7 +131,9 @@ def test_won_without_reasons_only_while_they_are_mandatory():
 # --- forecast category ---------------------------------------------------------------------------
 
 
-def category(status="Open", category=None, previous=None, stage=None, previous_stage=None, default=None, new=False):
+def category(
+	status="Open", category=None, previous=None, stage=None, previous_stage=None, default=None, new=False
+):
 	return lifecycle.forecast_category(status, category, previous, stage, previous_stage, default, new)
 
 
@@ -145,7 +147,9 @@ def test_forecast_category_follows_status_and_stage():
 	entering = dict(stage="Negotiation", previous_stage="Qualification", default="Commit")
 	assert category(category="Pipeline", previous="Pipeline", **entering) == "Commit"
 	assert category(category="Best Case", previous="Pipeline", **entering) == "Best Case", "the owner's pick"
-	assert category(category="Closed", previous="Closed", stage="Negotiation", default="Commit") == "Commit", "reopened"
+	assert (
+		category(category="Closed", previous="Closed", stage="Negotiation", default="Commit") == "Commit"
+	), "reopened"
 
 
 def test_an_override_is_a_pick_the_rule_would_not_make():
