@@ -19,7 +19,8 @@ before_uninstall = "opportunity_ext.setup.before_uninstall"
 app_include_js = "/assets/opportunity_ext/js/opportunity_reports.js"
 
 doctype_js = {
-	"Opportunity": "public/js/opportunity.js",
+	"Opportunity": ["public/js/opportunity.js", "public/js/product_catalogue.js"],
+	"Quotation": "public/js/product_catalogue.js",
 }
 doctype_list_js = {"Opportunity": "public/js/opportunity_list.js"}
 

@@ -156,3 +156,12 @@ def test_an_override_is_a_pick_the_rule_would_not_make():
 	assert lifecycle.overrides_forecast("Commit", "Pipeline", "Pipeline", "Open")
 	assert not lifecycle.overrides_forecast("Commit", "Pipeline", "Commit", "Open")
 	assert not lifecycle.overrides_forecast("Commit", "Commit", "Pipeline", "Open")
+
+
+def test_median_of_a_histogram():
+	from opportunity_ext.reports import middle
+
+	assert middle([(5, 1)]) == 5
+	assert middle([(1, 1), (3, 1), (10, 1)]) == 3
+	assert middle([(1, 2), (4, 2)]) == 2.5
+	assert middle([(7, 3), (2, 1)]) == 7

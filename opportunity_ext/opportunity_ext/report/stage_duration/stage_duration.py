@@ -48,7 +48,7 @@ def get_data(filters, field: str | None) -> list[dict]:
 		.groupby(*groups)
 		.run(as_dict=True)
 	)
-	median_days = medians(source, condition, groups, history.days_in_previous_stage)
+	median_days = medians(source, condition, groups, history.days_in_previous_stage, precision=1)
 	data = []
 	for row in rows:
 		key = (row.stage, row.status, *([row.group_value] if field else []))
