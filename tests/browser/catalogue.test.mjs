@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
+import { call, login } from "./helpers.mjs";
 
 const SITE_URL = process.env.SITE_URL;
 const SCREENSHOTS = process.env.SCREENSHOTS || "screenshots";
@@ -27,29 +28,8 @@ async function signedIn(user, password, lang) {
 	page.errors = [];
 	page.on("pageerror", (error) => page.errors.push(String(error)));
 	page.setDefaultTimeout(30000);
-	await page.goto(`${SITE_URL}/login`);
-	await page.fill("#login_email", user);
-	await page.fill("#login_password", password);
-	await page.click(".btn-login");
-	await page.waitForURL(/\/app/);
-	await page.waitForFunction(() => window.frappe && frappe.boot && frappe.boot.user);
+	await login(page, user, password);
 	return page;
-}
-
-async function call(page, method, args = {}) {
-	return page.evaluate(
-		async ([method, args]) => {
-			const response = await fetch(`/api/method/${method}`, {
-				method: "POST",
-				headers: { "Content-Type": "application/json", "X-Frappe-CSRF-Token": frappe.csrf_token },
-				body: JSON.stringify(args),
-			});
-			const body = await response.json();
-			if (!response.ok) throw new Error(`${method}: ${body.exception || response.status}`);
-			return body.message;
-		},
-		[method, args]
-	);
 }
 
 for (const lang of ["en", "fa"]) {

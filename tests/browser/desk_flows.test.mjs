@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
+import { call, login } from "./helpers.mjs";
 
 const SITE_URL = process.env.SITE_URL;
 const SCREENSHOTS = process.env.SCREENSHOTS || "screenshots";
@@ -54,34 +55,6 @@ async function newPage(lang) {
 	page.on("pageerror", (error) => page.errors.push(String(error)));
 	page.setDefaultTimeout(30000);
 	return page;
-}
-
-async function login(page, user, password) {
-	await page.goto(`${SITE_URL}/login`);
-	await page.fill("#login_email", user);
-	await page.fill("#login_password", password);
-	await page.click(".btn-login");
-	await page.waitForURL(/\/app/);
-	await page.waitForFunction(() => window.frappe && frappe.boot && frappe.boot.user);
-}
-
-// A whitelisted method through the REST API with the page's session; errors carry the server's message.
-async function call(page, method, args = {}) {
-	return page.evaluate(
-		async ([method, args]) => {
-			const response = await fetch(`/api/method/${method}`, {
-				method: "POST",
-				headers: { "Content-Type": "application/json", "X-Frappe-CSRF-Token": frappe.csrf_token },
-				body: JSON.stringify(args),
-			});
-			const body = await response.json();
-			if (!response.ok) {
-				throw new Error(`${method}: ${body.exception || response.status} ${body._server_messages || ""}`);
-			}
-			return body.message;
-		},
-		[method, args]
-	);
 }
 
 async function openForm(page, doctype, name) {

@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
+import { call, login } from "./helpers.mjs";
 
 const SITE_URL = process.env.SITE_URL;
 const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD || "admin";
@@ -31,32 +32,16 @@ before(async () => {
 	const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en" });
 	page = await context.newPage();
 	page.setDefaultTimeout(30000);
-	await page.goto(`${SITE_URL}/login`);
-	await page.fill("#login_email", "Administrator");
-	await page.fill("#login_password", ADMIN_PASSWORD);
-	await page.click(".btn-login");
-	await page.waitForURL(/\/app/);
+	await login(page, "Administrator", ADMIN_PASSWORD);
 });
 after(async () => browser && (await browser.close()));
 
-async function call(method, args = {}) {
-	return page.evaluate(
-		async ([method, args]) => {
-			const response = await fetch(`/api/method/${method}`, {
-				method: "POST",
-				headers: { "Content-Type": "application/json", "X-Frappe-CSRF-Token": frappe.csrf_token },
-				body: JSON.stringify(args),
-			});
-			const body = await response.json();
-			if (!response.ok) throw new Error(`${method}: ${body.exception || response.status}`);
-			return body.message;
-		},
-		[method, args]
-	);
+function callAsAdmin(method, args = {}) {
+	return call(page, method, args);
 }
 
 async function demoRecords(doctype) {
-	return call("frappe.client.get_list", {
+	return callAsAdmin("frappe.client.get_list", {
 		doctype: "Opportunity Demo Record",
 		filters: { reference_doctype: doctype },
 		fields: ["reference_name"],
@@ -71,14 +56,14 @@ async function shot(name) {
 
 describe("README pictures from the demo pipeline", { concurrency: false }, () => {
 	test("the opportunity form: balance, committee, competitors", async () => {
-		const invoices = await call("frappe.client.get_list", {
+		const invoices = await callAsAdmin("frappe.client.get_list", {
 			doctype: "Sales Invoice",
 			filters: { docstatus: 1, is_return: 0, customer_name: ["like", "%(Demo)%"] },
 			fields: ["opportunity"],
 			limit_page_length: 0,
 		});
 		assert.ok(invoices.length, "run the demo first: bench --site <site> opportunity-ext demo");
-		const withCommittee = await call("frappe.client.get_list", {
+		const withCommittee = await callAsAdmin("frappe.client.get_list", {
 			doctype: "Opportunity",
 			filters: { name: ["in", invoices.map((row) => row.opportunity)], purchase_process: "Group Decision" },
 			limit_page_length: 1,

@@ -34,7 +34,10 @@ def execute(filters=None):
 		.run(as_dict=True)
 	)
 	# over the responded rows alone
-	median_seconds = medians(opportunity, selected & responded, [owner], opportunity.first_response_time)
+	# to ten seconds: far finer than the hundredths of an hour shown, and few distinct values
+	median_seconds = medians(
+		opportunity, selected & responded, [owner], opportunity.first_response_time, precision=-1
+	)
 	for row in rows:
 		row.median_hours = flt(flt(median_seconds.get((row.owner,))) / SECONDS_PER_HOUR, 2)
 		row.owner = row.owner or _("Not Set")
