@@ -174,3 +174,39 @@ def make_lost_reason() -> str:
 	from opportunity_ext.tests.utils import make_lost_reason as make
 
 	return make("_OppExt History Lost")
+
+
+class TestPipelineVelocity(FrappeTestCase):
+	def setUp(self):
+		frappe.db.savepoint("oppext_velocity")
+		self.addCleanup(frappe.db.rollback, save_point="oppext_velocity")
+		frappe.db.delete("Opportunity")
+		customer = make_customer("_OppExt Velocity Customer")
+		start = get_datetime(today()).replace(day=1).date()
+		self.filters = {"company": company(), "from_date": str(start), "to_date": today(), "period": "Month"}
+		for amount, days in ((1000, 10), (3000, 30)):
+			self.close(make_opportunity(customer, opportunity_amount=amount).name, "Converted", days)
+		for _ in range(2):
+			self.close(make_opportunity(customer, opportunity_amount=500).name, "Lost", 5)
+		for _ in range(4):
+			make_opportunity(customer, opportunity_amount=700)
+
+	def close(self, name, status, days):
+		date_field = "won_date" if status == "Converted" else "lost_date"
+		frappe.db.set_value(
+			"Opportunity", name, {"status": status, date_field: today(), "days_to_close": days}
+		)
+
+	def test_velocity_of_the_month(self):
+		from opportunity_ext.opportunity_ext.report.pipeline_velocity.pipeline_velocity import (
+			execute,
+			velocity,
+		)
+
+		_columns, rows, _message, _chart = execute(self.filters)
+		month = rows[-1]
+		self.assertEqual(
+			(month.open_deals, month.win_rate, month.average_won, month.average_days), (4, 50.0, 2000, 20)
+		)
+		self.assertEqual(month.velocity, 200, "4 open × 50 % × 2,000 ÷ 20 days")
+		self.assertEqual(velocity(4, 0, 0, 0, 0), 0, "nothing decided yet: no velocity")

@@ -35,6 +35,7 @@ const REPORTS = [
 	"Stage Duration",
 	"Stage Conversion",
 	"Pipeline Changes",
+	"Pipeline Velocity",
 ];
 
 assert.ok(SITE_URL, "SITE_URL is required");

@@ -1,0 +1,155 @@
+# Copyright (c) 2026, opportunity_ext contributors
+# For license information, please see license.txt
+
+"""Pipeline Velocity: how much money the pipeline turns into per day —
+(open deals × win rate × average won amount) ÷ average days to close — by period, owner
+or territory, with the change on the period before."""
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Avg, Count, Sum
+from frappe.utils import add_months, flt, get_last_day, getdate, today
+
+from opportunity_ext import forecast
+from opportunity_ext.constants import LOST_STATUS, OPEN_STATUSES, WON_STATUS
+from opportunity_ext.reports import bar_chart, company_currency, currency_column, group_by_field, permitted
+
+GROUPS = {"Company": "company", "Opportunity Owner": "opportunity_owner", "Territory": "territory"}
+
+
+@frappe.read_only()
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	period = filters.get("period") or forecast.MONTH
+	if period not in (forecast.MONTH, forecast.QUARTER):
+		frappe.throw(_("Period must be Month or Quarter."))
+	group_by, field = group_by_field(filters, GROUPS, "Company")
+	start = getdate(filters.get("from_date") or add_months(today(), -6))
+	end = getdate(filters.get("to_date") or today())
+	if start > end:
+		frappe.throw(_("From Date must be before To Date."))
+	rows = get_data(filters, field, period, start, end)
+	return get_columns(group_by), rows, None, get_chart(rows)
+
+
+def velocity(open_deals: int, won: int, lost: int, average_won: float, average_days: float) -> float:
+	"""Expected money a day: the pipeline's deals × how often they are won × how much a win
+	brings, over how long a win takes (a same-day win counts as one day)."""
+	decided = won + lost
+	if not decided or not open_deals:
+		return 0.0
+	return flt(open_deals * (won / decided) * flt(average_won) / max(flt(average_days), 1), 2)
+
+
+def get_data(filters, field: str, period: str, start, end) -> list[dict]:
+	opportunity = frappe.qb.DocType("Opportunity")
+	group = opportunity[field]
+	allowed = permitted(opportunity, filters, date_field=None)
+	closed_on = (
+		Case().when(opportunity.status == WON_STATUS, opportunity.won_date).else_(opportunity.lost_date)
+	)
+	closed = (
+		frappe.qb.from_(opportunity)
+		.select(
+			group.as_("group_value"),
+			closed_on.as_("closed_on"),
+			opportunity.status,
+			opportunity.base_opportunity_amount.as_("amount"),
+			opportunity.days_to_close,
+		)
+		.where(
+			allowed
+			& opportunity.status.isin((WON_STATUS, LOST_STATUS))
+			& (closed_on >= start)
+			& (closed_on <= end)
+		)
+		.run(as_dict=True)
+	)
+	stats = {}
+	for deal in closed:  # one row a closed deal in the range: totals per period and group
+		key = (forecast.period_key(getdate(deal.closed_on), period), deal.group_value)
+		total = stats.setdefault(key, frappe._dict(won=0, lost=0, won_amount=0.0, won_days=0))
+		if deal.status == WON_STATUS:
+			total.won += 1
+			total.won_amount += flt(deal.amount)
+			total.won_days += deal.days_to_close or 0
+		else:
+			total.lost += 1
+
+	rows, previous = [], {}
+	for key in forecast.periods_between(start, end, period):
+		period_end = period_last_day(key, period)
+		open_at_end = dict(  # open when the period ended: opened by then, not yet closed
+			frappe.qb.from_(opportunity)
+			.select(group, Count(opportunity.name))
+			.where(
+				allowed
+				& (opportunity.transaction_date <= period_end)
+				& (
+					opportunity.status.isin(OPEN_STATUSES)
+					| ((opportunity.status == WON_STATUS) & (opportunity.won_date > period_end))
+					| ((opportunity.status == LOST_STATUS) & (opportunity.lost_date > period_end))
+				)
+			)
+			.groupby(group)
+			.run()
+		)
+		for group_value in sorted({*open_at_end, *(g for p, g in stats if p == key)}, key=lambda g: g or ""):
+			total = stats.get((key, group_value), frappe._dict(won=0, lost=0, won_amount=0.0, won_days=0))
+			average_won = total.won_amount / total.won if total.won else 0
+			average_days = total.won_days / total.won if total.won else 0
+			value = velocity(
+				open_at_end.get(group_value, 0), total.won, total.lost, average_won, average_days
+			)
+			before = previous.get(group_value)
+			rows.append(
+				frappe._dict(
+					period=key,
+					group_value=group_value or _("Not Set"),
+					open_deals=open_at_end.get(group_value, 0),
+					win_rate=flt(100 * total.won / (total.won + total.lost), 1)
+					if total.won + total.lost
+					else 0,
+					average_won=flt(average_won, 2),
+					average_days=flt(average_days, 1),
+					velocity=value,
+					change=flt(100 * (value - before) / before, 1) if before else None,
+					currency=company_currency(filters),
+				)
+			)
+			previous[group_value] = value
+	return rows
+
+
+def period_last_day(key: str, period: str):
+	year, part = key.split("-")
+	month = int(part[1:]) * 3 if period == forecast.QUARTER else int(part)
+	return get_last_day(f"{year}-{month:02d}-01")
+
+
+def get_columns(group_by: str) -> list[dict]:
+	return [
+		{"fieldname": "period", "label": _("Period"), "fieldtype": "Data", "width": 100},
+		{"fieldname": "group_value", "label": _(group_by), "fieldtype": "Data", "width": 180},
+		{"fieldname": "open_deals", "label": _("Open Deals"), "fieldtype": "Int", "width": 110},
+		{"fieldname": "win_rate", "label": _("Win Rate"), "fieldtype": "Percent", "width": 100},
+		currency_column("average_won", "Average Won Amount"),
+		{
+			"fieldname": "average_days",
+			"label": _("Average Days to Close"),
+			"fieldtype": "Float",
+			"width": 160,
+		},
+		currency_column("velocity", "Velocity per Day"),
+		{"fieldname": "change", "label": _("Change %"), "fieldtype": "Percent", "width": 110},
+	]
+
+
+def get_chart(rows: list[dict]) -> dict:
+	periods = list(dict.fromkeys(row.period for row in rows))
+	return bar_chart(
+		periods,
+		{_("Velocity per Day"): [sum(row.velocity for row in rows if row.period == p) for p in periods]},
+		fieldtype="Currency",
+	)
