@@ -9,12 +9,18 @@ with the same row builder. Sites with opportunities from before the app get thei
 back from the Version log (`backfill`).
 """
 
+import itertools
 import json
+import random
 import re
+import time
 
 import frappe
+from frappe import _
 from frappe.utils import cint, flt, get_datetime, getdate, now_datetime
+from frappe.utils.caching import request_cache
 
+from opportunity_ext.bulk import insert_rows
 from opportunity_ext.constants import OPEN_STATUSES
 
 HISTORY = "Opportunity History"
@@ -66,6 +72,15 @@ def days_between(start, end) -> float:
 	return round((get_datetime(end) - get_datetime(start)).total_seconds() / 86400, 2)
 
 
+_sequence = itertools.count()
+
+
+def sortable_name() -> str:
+	"""A time-ordered name: history rows are appended at the end of the primary key instead
+	of at random places in it, which keeps bulk writes fast once the table outgrows memory."""
+	return f"{time.time_ns():x}{next(_sequence) % 4096:03x}{random.getrandbits(8):02x}"
+
+
 def history_rows(opportunity: str, found: list, at, user: str, stage_entered_on=None) -> list[tuple]:
 	"""Rows for `found` changes, in ROW_FIELDS order; a stage change carries the days spent
 	in the stage it left."""
@@ -74,7 +89,7 @@ def history_rows(opportunity: str, found: list, at, user: str, stage_entered_on=
 		days = days_between(stage_entered_on, at) if field == STAGE and before and stage_entered_on else 0
 		rows.append(
 			(
-				frappe.generate_hash(length=12),
+				sortable_name(),
 				at,
 				at,
 				user,
@@ -171,6 +186,82 @@ def refresh_all_stalled() -> None:
 	)
 
 
+def refresh_stalled_and_send_digests() -> None:
+	"""Daily: the stalled marks first, then the digests that list them."""
+	refresh_all_stalled()
+	send_stalled_digests()
+
+
+def send_stalled_digests() -> int:
+	"""When Opportunity Settings asks for it: one e-mail to each owner listing their stalled
+	opportunities, in the owner's language. Returns how many owners were written to."""
+	if not frappe.db.get_single_value("Opportunity Settings", "stalled_digest_enabled"):
+		return 0
+	from frappe.email.doctype.email_account.email_account import EmailAccount
+
+	from opportunity_ext.auto_close import owners_of
+	from opportunity_ext.print_utils import is_rtl_language
+
+	if not EmailAccount.find_outgoing():
+		frappe.log_error(
+			title=_("Stalled opportunity digest not sent"),
+			message=_("Set up a default outgoing Email Account to send the daily digest."),
+		)
+		return 0
+
+	opportunity = frappe.qb.DocType("Opportunity")
+	rows = (
+		frappe.qb.from_(opportunity)
+		.select(
+			opportunity.name,
+			opportunity.title,
+			opportunity.sales_stage,
+			opportunity.stage_entered_on,
+			opportunity.opportunity_amount,
+			opportunity.currency,
+			opportunity.opportunity_owner,
+			opportunity.owner,
+		)
+		.where((opportunity.is_stalled == 1) & opportunity.status.isin(OPEN_STATUSES))
+		.orderby(opportunity.stage_entered_on)
+		.run(as_dict=True)
+	)
+	limits, now = stalled_after_days(), now_datetime()
+	owners = owners_of(rows)
+	languages = dict(
+		frappe.get_all(
+			"User", filters={"name": ("in", list(owners))}, fields=["name", "language"], as_list=True
+		)
+	)
+	for user, owned in owners.items():
+		with frappe.translate.print_language(languages.get(user) or frappe.db.get_default("lang")):
+			deals = [stalled_deal(row, limits, now) for row in owned]
+			frappe.sendmail(
+				recipients=[user],
+				subject=_("{0} of your opportunities are stalled").format(len(deals)),
+				template="stalled_opportunities_digest",
+				args={"deals": deals, "rtl": is_rtl_language(frappe.local.lang)},
+				reference_doctype="Opportunity",
+				reference_name=owned[0].name,
+			)
+	return len(owners)
+
+
+def stalled_deal(row, limits: dict, now) -> dict:
+	"""One line of the digest, its words in the language being rendered."""
+	return {
+		"name": row.name,
+		"title": row.title or row.name,
+		"url": frappe.utils.get_url_to_form("Opportunity", row.name),
+		"note": _("{0} days in {1}, stalled after {2}").format(
+			int(days_between(row.stage_entered_on, now)), _(row.sales_stage), limits.get(row.sales_stage)
+		),
+		"amount": frappe.utils.fmt_money(row.opportunity_amount, currency=row.currency)
+		if row.opportunity_amount
+		else "",
+	}
+
+
 def stalled_note(doc) -> dict | None:
 	"""For the form: days in the stage and the stage's limit, when the deal is stalled."""
 	if not doc.get("is_stalled") or not doc.get("stage_entered_on"):
@@ -201,9 +292,8 @@ def backfill(batch_size: int = BATCH_SIZE) -> int:
 	written = 0
 	for start in range(0, len(names), batch_size):
 		rows = backfill_rows(names[start : start + batch_size])
-		for chunk in range(0, len(rows), 10_000):
-			frappe.db.bulk_insert(HISTORY, ROW_FIELDS, rows[chunk : chunk + 10_000])
-		stage_entries(names[start : start + batch_size])
+		insert_rows(HISTORY, ROW_FIELDS, rows)
+		set_stage_entries(names[start : start + batch_size])
 		written += len(rows)
 		if not frappe.flags.in_test:
 			frappe.db.commit()
@@ -256,13 +346,20 @@ def stored_value(field: str, shown):
 		return user_to_str(shown) if isinstance(shown, str) and not re.match(r"\d{4}-", shown) else shown
 	if isinstance(shown, int | float):
 		return shown
+	decimal, thousands, not_a_digit = number_separators()
+	digits = not_a_digit.sub("", str(shown))
+	return flt(digits.replace(thousands, "").replace(decimal, ".")) if digits else None
+
+
+@request_cache
+def number_separators() -> tuple[str, str, re.Pattern]:
+	"""The site's decimal and thousands separators, and what is neither nor a digit."""
 	from frappe.utils import get_number_format_info
 
 	decimal, thousands, _precision = get_number_format_info(
 		frappe.db.get_default("number_format") or "#,###.##"
 	)
-	digits = re.sub(rf"[^0-9\-{re.escape(decimal)}{re.escape(thousands)}]", "", str(shown))
-	return flt(digits.replace(thousands, "").replace(decimal, ".")) if digits else None
+	return decimal, thousands, re.compile(rf"[^0-9\-{re.escape(decimal)}{re.escape(thousands)}]")
 
 
 def replayed_rows(opp, steps: list) -> list[tuple]:
@@ -288,7 +385,7 @@ def replayed_rows(opp, steps: list) -> list[tuple]:
 	return rows
 
 
-def stage_entries(names: list[str]) -> None:
+def set_stage_entries(names: list[str]) -> None:
 	"""stage_entered_on of each opportunity: when its history last recorded its stage."""
 	frappe.db.sql(
 		"""update `tabOpportunity` opportunity

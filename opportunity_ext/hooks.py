@@ -75,7 +75,7 @@ scheduler_events = {
 	"daily": [
 		"opportunity_ext.auto_close.run_daily",
 		"opportunity_ext.quotations.resync_expired_quotations",
-		"opportunity_ext.history.refresh_all_stalled",
+		"opportunity_ext.history.refresh_stalled_and_send_digests",
 	],
 }
 

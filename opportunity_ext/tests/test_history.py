@@ -1,6 +1,8 @@
 """Opportunity history on every path, recorded once; the backfill gives the same rows;
 stalled deals; and the exact figures of the history reports."""
 
+import email
+from email.header import decode_header, make_header
 from unittest.mock import patch
 
 import frappe
@@ -18,7 +20,15 @@ from opportunity_ext.opportunity_ext.report.stage_conversion.stage_conversion im
 	execute as stage_conversion,
 )
 from opportunity_ext.opportunity_ext.report.stage_duration.stage_duration import execute as stage_duration
-from opportunity_ext.tests.utils import company, make_customer, make_item, make_opportunity, make_sales_stage
+from opportunity_ext.tests.utils import (
+	company,
+	make_customer,
+	make_item,
+	make_opportunity,
+	make_outgoing_email_account,
+	make_sales_stage,
+	make_user,
+)
 
 START = get_datetime("2026-03-02 09:00:00")
 
@@ -33,6 +43,30 @@ def rows_of(opportunity: str) -> list[tuple]:
 			order_by="changed_on asc, field asc",
 		)
 	]
+
+
+def digests_for(user: str) -> list[tuple[str, str]]:
+	"""(subject, html) of each e-mail queued for the user about opportunities."""
+	queue = frappe.qb.DocType("Email Queue")
+	recipient = frappe.qb.DocType("Email Queue Recipient")
+	messages = (
+		frappe.qb.from_(queue)
+		.join(recipient)
+		.on(recipient.parent == queue.name)
+		.select(queue.message)
+		.where((recipient.recipient == user) & (queue.reference_doctype == "Opportunity"))
+		.run(pluck=True)
+	)
+	found = []
+	for raw in messages:
+		message = email.message_from_string(raw)
+		html = next(
+			part.get_payload(decode=True).decode()
+			for part in message.walk()
+			if part.get_content_type() == "text/html"
+		)
+		found.append((str(make_header(decode_header(message["Subject"]))), html))
+	return found
 
 
 class TestHistory(FrappeTestCase):
@@ -126,6 +160,28 @@ class TestHistory(FrappeTestCase):
 			self.assertIn(
 				opportunity.name, frappe.get_list("Opportunity", filters={"is_stalled": 1}, pluck="name")
 			)
+
+	def test_daily_digest_lists_each_owners_stalled_deals_in_their_language(self):
+		owner = make_user("_oppext_stalled_owner@example.com", ["Sales User"])
+		frappe.db.set_value("User", owner, "language", "fa")
+		opportunity = self.moved()  # stalled from START + 10 days
+		frappe.db.set_value("Opportunity", opportunity.name, "opportunity_owner", owner)
+		make_outgoing_email_account()
+		with freeze_time(add_days(START, 15)):
+			history.refresh_stalled_and_send_digests()
+			self.assertEqual(digests_for(owner), [], "the digest is off by default")
+			frappe.db.set_single_value("Opportunity Settings", "stalled_digest_enabled", 1)
+			history.refresh_stalled_and_send_digests()
+		[(subject, body)] = digests_for(owner)
+		with frappe.translate.print_language("fa"):
+			self.assertEqual(subject, frappe._("{0} of your opportunities are stalled").format(1))
+			self.assertIn(frappe._("{0} days in {1}, stalled after {2}").format(12, self.second, 7), body)
+		self.assertIn(opportunity.name, body)
+		self.assertIn('dir="rtl"', body)
+		frappe.db.set_value("Opportunity", opportunity.name, "status", "Closed")
+		frappe.db.delete("Email Queue", {"reference_name": opportunity.name})
+		history.send_stalled_digests()
+		self.assertEqual(digests_for(owner), [], "a closed deal is not stalled")
 
 	def test_report_figures(self):
 		frappe.db.delete("Opportunity History")

@@ -230,3 +230,24 @@ def make_lost_reason(name: str) -> str:
 			ignore_permissions=True
 		)
 	return name
+
+
+def make_outgoing_email_account() -> str:
+	"""A default outgoing account that sends nothing: tests only queue e-mail."""
+	existing = frappe.db.get_value("Email Account", {"default_outgoing": 1, "enable_outgoing": 1})
+	if existing:
+		return existing
+	account = frappe.get_doc(
+		{
+			"doctype": "Email Account",
+			"email_account_name": "Test Outbox",
+			"email_id": "sales@example.com",
+			"enable_outgoing": 1,
+			"default_outgoing": 1,
+			"smtp_server": "127.0.0.1",
+			"smtp_port": 25,
+			"password": "not-sent-in-tests",
+		}
+	).insert(ignore_permissions=True)
+	frappe.local.outgoing_email_account = {}  # Frappe caches "no account" per request
+	return account.name
