@@ -13,7 +13,7 @@ import time
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
-from opportunity_ext.auto_close import process_stale_opportunities
+from opportunity_ext.automation.auto_close import process_stale_opportunities
 from opportunity_ext.tests.utils import company, make_customer
 
 PREFIX = "BENCH-AC-"

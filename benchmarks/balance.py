@@ -15,7 +15,7 @@ import time
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
-from opportunity_ext.balance import get_balances
+from opportunity_ext.balance.ledger import get_balances
 from opportunity_ext.tests.utils import company, make_customer, make_item
 
 OPPORTUNITIES = 20_000

@@ -13,7 +13,7 @@ import time
 import frappe
 from frappe.utils import now_datetime, today
 
-from opportunity_ext.catalogue import get_catalogue_items, get_item_groups
+from opportunity_ext.sales_documents.catalogue import get_catalogue_items, get_item_groups
 from opportunity_ext.tests.utils import company
 
 GROUPS = 20

@@ -19,11 +19,12 @@ from unittest.mock import patch
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime, today
 
-from opportunity_ext import history
+from benchmarks.common import time_reports
+from opportunity_ext.lifecycle import history
 from opportunity_ext.tests.utils import company, make_customer, make_opportunity, make_sales_stage
 
 PREFIX = "BENCH-HI-"
-REPORTS = ("stage_duration", "stage_conversion", "pipeline_changes")
+REPORTS = ("Stage Duration", "Stage Conversion", "Pipeline Changes")
 STAGES = ("Bench Qualify", "Bench Propose", "Bench Negotiate", "Bench Commit")
 
 
@@ -73,18 +74,8 @@ def seed(start: int, stop: int) -> None:
 	frappe.db.commit()
 
 
-def time_reports(repeat: int = 3) -> dict[str, float]:
-	timings = {}
-	filters = {"company": company(), "from_date": add_days(today(), -400), "to_date": today()}
-	for report in REPORTS:
-		module = frappe.get_module(f"opportunity_ext.opportunity_ext.report.{report}.{report}")
-		samples = []
-		for _ in range(repeat):
-			start = time.perf_counter()
-			module.execute(filters)
-			samples.append(time.perf_counter() - start)
-		timings[report] = statistics.median(samples)
-	return timings
+def report_filters() -> dict:
+	return {"company": company(), "from_date": add_days(today(), -400), "to_date": today()}
 
 
 def run(small: int = 10_000, large: int = 100_000, saves: int = 30):
@@ -106,7 +97,7 @@ def run(small: int = 10_000, large: int = 100_000, saves: int = 30):
 	start = time.perf_counter()
 	written = history.backfill()
 	print(f"backfill of {small:,} opportunities: {time.perf_counter() - start:.1f} s ({written:,} rows)")
-	at_small = time_reports()
+	at_small = time_reports(REPORTS, report_filters())
 	seed(small, large)
 	start = time.perf_counter()
 	written = history.backfill()
@@ -115,7 +106,7 @@ def run(small: int = 10_000, large: int = 100_000, saves: int = 30):
 		f"{time.perf_counter() - start:.1f} s ({written:,} rows; goal for 100,000 <= 60 s)"
 	)
 	frappe.db.sql("analyze table `tabOpportunity History`, `tabOpportunity`")
-	at_large = time_reports()
+	at_large = time_reports(REPORTS, report_filters())
 	print(f"{'report':<20} {small:>10,} {large:>10,}  ratio (goal <= 10, <= 300 ms)")
 	for report in REPORTS:
 		print(

@@ -17,7 +17,7 @@ from frappe.translate import print_language
 from frappe.utils import add_days, today
 from frappe.utils.pdf import get_pdf as wkhtmltopdf
 
-from opportunity_ext import pdf as chromium
+from opportunity_ext.printing import pdf as chromium
 from opportunity_ext.tests.utils import make_customer, make_item, make_opportunity
 
 PRINT_FORMAT = "Opportunity Quotation"

@@ -14,8 +14,16 @@ import time
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
-from opportunity_ext.lifecycle import FORECAST_CATEGORIES
-from opportunity_ext.tests.utils import company, make_competitor, make_customer, make_sales_stage
+from benchmarks.common import time_reports
+from opportunity_ext.constants import FORECAST_CATEGORIES
+from opportunity_ext.tests.utils import (
+	company,
+	make_campaign,
+	make_competitor,
+	make_customer,
+	make_lost_reason,
+	make_sales_stage,
+)
 
 PREFIX = "BENCH-RP-"
 REPORTS = (
@@ -26,22 +34,16 @@ REPORTS = (
 	"Time to Close",
 	"First Response Time by Owner",
 	"Sales Forecast",
+	"Pipeline Velocity",
 )
 STATUSES = ("Open", "Replied", "Quotation", "Converted", "Lost", "Closed")
 
 
 def setup_masters():
 	stages = [make_sales_stage(f"_Bench Stage {i}", 10 * (i + 1)) for i in range(6)]
-	campaigns = []
-	for i in range(10):
-		name = f"_Bench Campaign {i}"
-		if not frappe.db.exists("Campaign", name):
-			frappe.get_doc({"doctype": "Campaign", "campaign_name": name}).insert()
-		campaigns.append(name)
+	campaigns = [make_campaign(f"_Bench Campaign {i}") for i in range(10)]
 	competitors = [make_competitor(f"_Bench Competitor {i}") for i in range(8)]
-	reason = "_Bench Lost Reason"
-	if not frappe.db.exists("Opportunity Lost Reason", reason):
-		frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": reason}).insert()
+	reason = make_lost_reason("_Bench Lost Reason")
 	frappe.db.commit()
 	return stages, campaigns, competitors, reason
 
@@ -124,20 +126,8 @@ def seed(start: int, stop: int, masters) -> None:
 	)
 
 
-def time_reports(repeat: int = 3) -> dict[str, float]:
-	timings = {}
-	for report in REPORTS:
-		module = importlib.import_module(
-			f"opportunity_ext.opportunity_ext.report.{frappe.scrub(report)}.{frappe.scrub(report)}"
-		)
-		filters = {"company": company(), "from_date": add_days(today(), -800), "to_date": today()}
-		samples = []
-		for _ in range(repeat):
-			start = time.perf_counter()
-			module.execute(filters)
-			samples.append(time.perf_counter() - start)
-		timings[report] = statistics.median(samples)
-	return timings
+def report_filters() -> dict:
+	return {"company": company(), "from_date": add_days(today(), -800), "to_date": today()}
 
 
 def run(small: int = 10_000, large: int = 100_000):
@@ -148,10 +138,10 @@ def run(small: int = 10_000, large: int = 100_000):
 	masters = setup_masters()
 	print(f"seeding {small} opportunities ...", flush=True)
 	seed(0, small, masters)
-	at_small = time_reports()
+	at_small = time_reports(REPORTS, report_filters())
 	print(f"seeding up to {large} ...", flush=True)
 	seed(small, large, masters)
-	at_large = time_reports()
+	at_large = time_reports(REPORTS, report_filters())
 
 	print()
 	print(f"{'report':<32} {small:>10,} {large:>10,}  ratio (goal <= 10)")

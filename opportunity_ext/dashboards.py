@@ -3,7 +3,7 @@
 import frappe
 from frappe.utils import flt, getdate, today
 
-from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
+from opportunity_ext.constants import LOST_STATUS, WON_STATUS
 
 
 def closed_this_year(status: str, date_field: str) -> int:

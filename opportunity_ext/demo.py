@@ -15,8 +15,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, flt, getdate, today
 
-from opportunity_ext import lifecycle
 from opportunity_ext.constants import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
+from opportunity_ext.lifecycle import rules as lifecycle
 
 RECORD = "Opportunity Demo Record"
 SEED = 7

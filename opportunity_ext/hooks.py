@@ -9,9 +9,9 @@ required_apps = ["erpnext"]
 
 # Install, migrate, uninstall
 # ---------------------------
-after_install = "opportunity_ext.setup.after_install"
-after_migrate = "opportunity_ext.setup.after_migrate"
-before_uninstall = "opportunity_ext.setup.before_uninstall"
+after_install = "opportunity_ext.setup.install.after_install"
+after_migrate = "opportunity_ext.setup.install.after_migrate"
+before_uninstall = "opportunity_ext.setup.install.before_uninstall"
 
 # Desk
 # ----
@@ -28,15 +28,15 @@ doctype_list_js = {"Opportunity": "public/js/opportunity_list.js"}
 # -------------
 jinja = {
 	"methods": [
-		"opportunity_ext.print_utils.print_date",
-		"opportunity_ext.print_utils.print_money",
-		"opportunity_ext.print_utils.print_number",
-		"opportunity_ext.print_utils.quotation_opportunity",
-		"opportunity_ext.print_utils.quotation_contact",
+		"opportunity_ext.printing.jinja.print_date",
+		"opportunity_ext.printing.jinja.print_money",
+		"opportunity_ext.printing.jinja.print_number",
+		"opportunity_ext.printing.jinja.quotation_opportunity",
+		"opportunity_ext.printing.jinja.quotation_contact",
 	]
 }
 # PDFs of the print formats whose PDF Generator is "chrome", printed with Chromium
-pdf_generator = ["opportunity_ext.pdf.get_pdf"]
+pdf_generator = ["opportunity_ext.printing.pdf.get_pdf"]
 
 # Document events
 # ---------------
@@ -49,20 +49,20 @@ doc_events = {
 		"onload": "opportunity_ext.overrides.opportunity.onload",
 	},
 	"ToDo": {
-		"validate": "opportunity_ext.assignment.validate_todo_reference",
-		"on_update": "opportunity_ext.assignment.sync_owner_to_assignment",
+		"validate": "opportunity_ext.automation.assignment.validate_todo_reference",
+		"on_update": "opportunity_ext.automation.assignment.sync_owner_to_assignment",
 	},
 	"Quotation": {
 		"after_mapping": "opportunity_ext.overrides.quotation.after_mapping",
-		"on_submit": "opportunity_ext.quotations.on_quotation_change",
-		"on_cancel": "opportunity_ext.quotations.on_quotation_change",
-		"on_update_after_submit": "opportunity_ext.quotations.on_quotation_change",
+		"on_submit": "opportunity_ext.sales_documents.quotations.on_quotation_change",
+		"on_cancel": "opportunity_ext.sales_documents.quotations.on_quotation_change",
+		"on_update_after_submit": "opportunity_ext.sales_documents.quotations.on_quotation_change",
 	},
 	"Supplier Quotation": {"after_mapping": "opportunity_ext.overrides.supplier_quotation.after_mapping"},
 	"Sales Order": {
 		"validate": "opportunity_ext.overrides.sales_order.validate",
-		"on_submit": "opportunity_ext.quotations.on_sales_order_change",
-		"on_cancel": "opportunity_ext.quotations.on_sales_order_change",
+		"on_submit": "opportunity_ext.sales_documents.quotations.on_sales_order_change",
+		"on_cancel": "opportunity_ext.sales_documents.quotations.on_sales_order_change",
 	},
 	"Sales Invoice": {"validate": "opportunity_ext.overrides.sales_invoice.validate"},
 	"Payment Entry": {"validate": "opportunity_ext.overrides.payment_entry.validate"},
@@ -73,9 +73,9 @@ doc_events = {
 # --------------
 scheduler_events = {
 	"daily": [
-		"opportunity_ext.auto_close.run_daily",
-		"opportunity_ext.quotations.resync_expired_quotations",
-		"opportunity_ext.history.refresh_stalled_and_send_digests",
+		"opportunity_ext.automation.auto_close.run_daily",
+		"opportunity_ext.sales_documents.quotations.resync_expired_quotations",
+		"opportunity_ext.lifecycle.history.refresh_stalled_and_send_digests",
 	],
 }
 

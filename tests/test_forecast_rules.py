@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from opportunity_ext import forecast
+from opportunity_ext.lifecycle import forecast
 
 
 def test_period_keys():

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from opportunity_ext import lifecycle
+from opportunity_ext.lifecycle import rules as lifecycle
 
 TODAY = date(2026, 11, 24)
 OPENED = date(2026, 11, 4)
@@ -159,7 +159,7 @@ def test_an_override_is_a_pick_the_rule_would_not_make():
 
 
 def test_median_of_a_histogram():
-	from opportunity_ext.reports import middle
+	from opportunity_ext.opportunity_ext.report.utils import middle
 
 	assert middle([(5, 1)]) == 5
 	assert middle([(1, 1), (3, 1), (10, 1)]) == 3

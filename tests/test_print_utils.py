@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from opportunity_ext.print_utils import buddhist_era, is_rtl_language, jalali_date, to_persian_digits
+from opportunity_ext.printing.jinja import buddhist_era, is_rtl_language, jalali_date, to_persian_digits
 
 
 def test_jalali_dates_year_first():

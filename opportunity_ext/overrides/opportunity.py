@@ -4,15 +4,15 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate, today
 
-from opportunity_ext import lifecycle
-from opportunity_ext.assignment import sync_assignment_to_owner
-from opportunity_ext.balance import can_see_balance, opportunity_balance
+from opportunity_ext.automation.assignment import sync_assignment_to_owner
+from opportunity_ext.automation.follow_up import sync_follow_up_event, validate_next_contact
+from opportunity_ext.balance.ledger import can_see_balance, opportunity_balance
 from opportunity_ext.constants import PURCHASE_PROCESS_GROUP
-from opportunity_ext.follow_up import sync_follow_up_event, validate_next_contact
-from opportunity_ext.history import record_changes, stalled_note
-from opportunity_ext.pricing import default_selling_price_list, item_price_list_rate
-from opportunity_ext.quotations import latest_quotation_amount, sales_documents
-from opportunity_ext.won import won_reasons_mandatory
+from opportunity_ext.lifecycle import rules as lifecycle
+from opportunity_ext.lifecycle.history import record_changes, stalled_note
+from opportunity_ext.lifecycle.pricing import default_selling_price_list, item_price_list_rate
+from opportunity_ext.lifecycle.won import won_reasons_mandatory
+from opportunity_ext.sales_documents.quotations import latest_quotation_amount, sales_documents
 
 
 def before_validate(doc, method=None):

@@ -1,4 +1,8 @@
-from opportunity_ext.links import opportunities_of, set_opportunity, validate_opportunity_party
+from opportunity_ext.sales_documents.links import (
+	opportunities_of,
+	set_opportunity,
+	validate_opportunity_party,
+)
 
 
 def validate(doc, method=None):

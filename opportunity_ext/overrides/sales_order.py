@@ -1,4 +1,8 @@
-from opportunity_ext.links import opportunity_of_quotation, set_opportunity, validate_opportunity_party
+from opportunity_ext.sales_documents.links import (
+	opportunity_of_quotation,
+	set_opportunity,
+	validate_opportunity_party,
+)
 
 
 def validate(doc, method=None):

@@ -9,7 +9,8 @@ from frappe.tests.test_api import FrappeAPITestCase
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, today
 
-from opportunity_ext.setup.custom_fields import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
+from opportunity_ext.constants import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
+from opportunity_ext.lifecycle.won import declare_opportunity_won
 from opportunity_ext.tests.utils import (
 	make_competitor,
 	make_contact,
@@ -25,7 +26,6 @@ from opportunity_ext.tests.utils import (
 	make_user,
 	make_won_reason,
 )
-from opportunity_ext.won import declare_opportunity_won
 
 
 def items(*rows):

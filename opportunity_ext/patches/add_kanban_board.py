@@ -1,4 +1,4 @@
-from opportunity_ext.kanban import create_kanban_board
+from opportunity_ext.setup.kanban import create_kanban_board
 
 
 def execute():

@@ -1,4 +1,4 @@
-from opportunity_ext.history import backfill
+from opportunity_ext.lifecycle.history import backfill
 from opportunity_ext.setup import apply_customizations
 
 

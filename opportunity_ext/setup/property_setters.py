@@ -11,7 +11,7 @@ PROPERTY_SETTERS = [
 	},
 	{
 		# Frappe 15 knows "chrome" as a PDF generator (its pdf_generator hook) but offers only
-		# wkhtmltopdf: the app's print formats print with Chromium (opportunity_ext.pdf).
+		# wkhtmltopdf: the app's print formats print with Chromium (opportunity_ext.printing.pdf).
 		"doctype": "Print Format",
 		"doctype_or_field": "DocField",
 		"fieldname": "pdf_generator",

@@ -5,7 +5,7 @@ from unittest.mock import patch
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from opportunity_ext.balance import get_balances
+from opportunity_ext.balance.ledger import get_balances
 from opportunity_ext.demo import RECORD, demo_company, make_demo, remove_demo
 from opportunity_ext.tests.utils import make_customer, make_opportunity
 

@@ -10,14 +10,14 @@ import frappe
 from frappe.handler import execute_cmd
 from frappe.tests.utils import FrappeTestCase
 
-from opportunity_ext import auto_close
-from opportunity_ext.auto_close import (
+from opportunity_ext.automation import auto_close
+from opportunity_ext.balance.ledger import get_opportunity_balance, get_opportunity_balances
+from opportunity_ext.setup.stock_job import (
 	STOCK_JOB_METHOD,
 	STOCK_JOB_STATE_KEY,
 	restore_stock_job,
 	sync_stock_job,
 )
-from opportunity_ext.balance import get_opportunity_balance, get_opportunity_balances
 from opportunity_ext.tests.utils import (
 	company,
 	make_customer,
@@ -133,20 +133,22 @@ class TestPermissionMatrix(FrappeTestCase):
 				"frappe.desk.form.load.getdoc", doctype="Opportunity", name=opp
 			),
 			"declare won": lambda: call(
-				"opportunity_ext.won.declare_opportunity_won", opportunity=opp, won_reasons='["Price"]'
+				"opportunity_ext.lifecycle.won.declare_opportunity_won",
+				opportunity=opp,
+				won_reasons='["Price"]',
 			),
 			"balance of one": lambda: call(
-				"opportunity_ext.balance.get_opportunity_balance", opportunity=opp
+				"opportunity_ext.balance.ledger.get_opportunity_balance", opportunity=opp
 			),
 			"balances of many": lambda: (
 				EMPTY
 				if not call(
-					"opportunity_ext.balance.get_opportunity_balances", opportunities=json.dumps([opp])
+					"opportunity_ext.balance.ledger.get_opportunity_balances", opportunities=json.dumps([opp])
 				)
 				else OK
 			),
 			"price an item": lambda: call(
-				"opportunity_ext.pricing.get_item_rate",
+				"opportunity_ext.lifecycle.pricing.get_item_rate",
 				item_code=self.item,
 				currency="USD",
 				transaction_date=frappe.utils.today(),
@@ -154,11 +156,13 @@ class TestPermissionMatrix(FrappeTestCase):
 				party_name=self.customer,
 			),
 			"make a sales invoice": lambda: call(
-				"opportunity_ext.mappers.make_sales_invoice", source_name=opp
+				"opportunity_ext.sales_documents.mappers.make_sales_invoice", source_name=opp
 			),
-			"invoice customer": lambda: call("opportunity_ext.mappers.invoice_customer", opportunity=opp),
+			"invoice customer": lambda: call(
+				"opportunity_ext.sales_documents.mappers.invoice_customer", opportunity=opp
+			),
 			"refresh the assignment rule": lambda: call(
-				"opportunity_ext.assignment.refresh_assignment_rule_users", role="Sales User"
+				"opportunity_ext.setup.assignment_rule.refresh_assignment_rule_users", role="Sales User"
 			),
 			"edit the opportunity": lambda: call(
 				"frappe.client.set_value", doctype="Opportunity", name=opp, fieldname="title", value="Renamed"

@@ -4,6 +4,13 @@ import frappe
 from frappe.utils import today
 
 
+def ensure(doctype: str, name: str, **fields) -> str:
+	"""The record `name`, inserted with `fields` when the site doesn't have it yet."""
+	if not frappe.db.exists(doctype, name):
+		frappe.get_doc({"doctype": doctype, **fields}).insert(ignore_permissions=True)
+	return name
+
+
 def company() -> str:
 	return (
 		frappe.db.get_single_value("Global Defaults", "default_company")
@@ -84,11 +91,7 @@ def make_item_price(item_code: str, rate: float, price_list: str = "Standard Sel
 
 
 def make_price_list(name: str, currency: str) -> str:
-	if not frappe.db.exists("Price List", name):
-		frappe.get_doc(
-			{"doctype": "Price List", "price_list_name": name, "currency": currency, "selling": 1}
-		).insert(ignore_permissions=True)
-	return name
+	return ensure("Price List", name, price_list_name=name, currency=currency, selling=1)
 
 
 def make_exchange_rate(from_currency: str, to_currency: str, rate: float, date: str | None = None) -> None:
@@ -120,16 +123,13 @@ def make_opportunity(party: str | None = None, items: list[dict] | None = None, 
 
 
 def make_sales_stage(name: str, default_probability: float) -> str:
-	if not frappe.db.exists("Sales Stage", name):
-		frappe.get_doc({"doctype": "Sales Stage", "stage_name": name}).insert(ignore_permissions=True)
+	ensure("Sales Stage", name, stage_name=name)
 	frappe.db.set_value("Sales Stage", name, "default_probability", default_probability)
 	return name
 
 
 def make_competitor(name: str) -> str:
-	if not frappe.db.exists("Competitor", name):
-		frappe.get_doc({"doctype": "Competitor", "competitor_name": name}).insert(ignore_permissions=True)
-	return name
+	return ensure("Competitor", name, competitor_name=name)
 
 
 def make_user(email: str, roles: list[str]) -> str:
@@ -211,25 +211,15 @@ def make_advance(customer: str, amount: float, **kwargs):
 
 
 def make_won_reason(name: str) -> str:
-	if not frappe.db.exists("Opportunity Won Reason", name):
-		frappe.get_doc({"doctype": "Opportunity Won Reason", "won_reason": name}).insert(
-			ignore_permissions=True
-		)
-	return name
+	return ensure("Opportunity Won Reason", name, won_reason=name)
 
 
 def make_campaign(name: str) -> str:
-	if not frappe.db.exists("Campaign", name):
-		frappe.get_doc({"doctype": "Campaign", "campaign_name": name}).insert(ignore_permissions=True)
-	return name
+	return ensure("Campaign", name, campaign_name=name)
 
 
 def make_lost_reason(name: str) -> str:
-	if not frappe.db.exists("Opportunity Lost Reason", name):
-		frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": name}).insert(
-			ignore_permissions=True
-		)
-	return name
+	return ensure("Opportunity Lost Reason", name, lost_reason=name)
 
 
 def make_outgoing_email_account() -> str:

@@ -391,7 +391,7 @@ function flows(lang) {
 
 		test("the balance after an invoice and a payment", async () => {
 			// the accounts side is an accountant's: made as Administrator
-			const invoice = await call(admin, "opportunity_ext.mappers.make_sales_invoice", { source_name: opportunity });
+			const invoice = await call(admin, "opportunity_ext.sales_documents.mappers.make_sales_invoice", { source_name: opportunity });
 			const saved = await call(admin, "frappe.client.insert", { doc: invoice });
 			await call(admin, "frappe.client.submit", { doc: saved });
 			const payment = await call(admin, "erpnext.accounts.doctype.payment_entry.payment_entry.get_payment_entry", {

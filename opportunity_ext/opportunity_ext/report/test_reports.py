@@ -6,6 +6,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, today
 
+from opportunity_ext.lifecycle.won import declare_opportunity_won
 from opportunity_ext.tests.utils import (
 	make_campaign,
 	make_competitor,
@@ -18,7 +19,6 @@ from opportunity_ext.tests.utils import (
 	make_user,
 	make_won_reason,
 )
-from opportunity_ext.won import declare_opportunity_won
 
 TYPE = "_OppExt Report Test"
 REP_1, REP_2 = "oppext-report-1@example.com", "oppext-report-2@example.com"

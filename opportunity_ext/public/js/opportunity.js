@@ -78,11 +78,11 @@ frappe.ui.form.on("Opportunity", {
 			return;
 		}
 		frappe
-			.xcall("opportunity_ext.mappers.invoice_customer", { opportunity: frm.doc.name })
+			.xcall("opportunity_ext.sales_documents.mappers.invoice_customer", { opportunity: frm.doc.name })
 			.then((customer) => {
 				if (customer) {
 					frappe.model.open_mapped_doc({
-						method: "opportunity_ext.mappers.make_sales_invoice",
+						method: "opportunity_ext.sales_documents.mappers.make_sales_invoice",
 						frm: frm,
 					});
 					return;
@@ -195,7 +195,7 @@ frappe.ui.form.on("Opportunity", {
 			primary_action(values) {
 				frappe
 					.call({
-						method: "opportunity_ext.won.declare_opportunity_won",
+						method: "opportunity_ext.lifecycle.won.declare_opportunity_won",
 						args: {
 							opportunity: frm.doc.name,
 							won_reasons: (values.won_reasons || []).map((row) => row.won_reason),
@@ -261,7 +261,7 @@ frappe.ui.form.on("Opportunity", {
 		if (!row.item_code) return;
 		frappe
 			.call({
-				method: "opportunity_ext.pricing.get_item_rate",
+				method: "opportunity_ext.lifecycle.pricing.get_item_rate",
 				args: {
 					item_code: row.item_code,
 					currency: frm.doc.currency,

@@ -36,7 +36,7 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 					fieldname: "keep_open",
 					label: __("Keep the group open after adding"),
 					change: () =>
-						frappe.xcall("opportunity_ext.catalogue.set_keep_open", {
+						frappe.xcall("opportunity_ext.sales_documents.catalogue.set_keep_open", {
 							keep_open: this.dialog.get_value("keep_open") ? 1 : 0,
 						}),
 				},
@@ -82,7 +82,7 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 	}
 
 	load_groups() {
-		frappe.xcall("opportunity_ext.catalogue.get_item_groups", { doctype: this.frm.doctype }).then((groups) => {
+		frappe.xcall("opportunity_ext.sales_documents.catalogue.get_item_groups", { doctype: this.frm.doctype }).then((groups) => {
 			const depth = {};
 			const html = groups
 				.filter((group) => group.count)
@@ -106,7 +106,7 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 
 	load(start) {
 		this.start = start;
-		frappe.xcall("opportunity_ext.catalogue.get_catalogue_items", this.args(start)).then((page) => {
+		frappe.xcall("opportunity_ext.sales_documents.catalogue.get_catalogue_items", this.args(start)).then((page) => {
 			if (!this.loaded) this.dialog.set_value("keep_open", page.keep_open ? 1 : 0); // the user's last choice
 			this.loaded = true;
 			const chosen = new Set((this.frm.doc.items || []).map((row) => row.item_code));

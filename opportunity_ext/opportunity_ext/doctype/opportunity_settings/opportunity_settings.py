@@ -19,14 +19,14 @@ class OpportunitySettings(Document):
 				frappe.throw(_("Pick at least one status that qualifies for auto-close."))
 
 	def on_update(self):
-		from opportunity_ext.auto_close import sync_stock_job
+		from opportunity_ext.setup.stock_job import sync_stock_job
 
 		sync_stock_job()
 		self.sync_chromium_print_formats()
 
 	def sync_chromium_print_formats(self):
 		"""The listed print formats print with Chromium; one taken off the list goes back."""
-		from opportunity_ext.pdf import GENERATOR
+		from opportunity_ext.printing.pdf import GENERATOR
 
 		listed = {row.print_format for row in self.chromium_print_formats}
 		current = set(frappe.get_all("Print Format", filters={"pdf_generator": GENERATOR}, pluck="name"))

@@ -13,8 +13,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.translate import print_language
 from frappe.utils import add_days, getdate, today
 
-from opportunity_ext import pdf as chromium_pdf
-from opportunity_ext.print_utils import jalali_date, to_persian_digits
+from opportunity_ext.printing import pdf as chromium_pdf
+from opportunity_ext.printing.jinja import jalali_date, to_persian_digits
 from opportunity_ext.tests.utils import make_customer, make_item, make_opportunity, make_user
 
 PRINT_FORMAT = "Opportunity Quotation"

@@ -7,16 +7,16 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import flt
 
-from opportunity_ext.balance import balance_by, can_see_balance
-from opportunity_ext.lifecycle import WON_STATUS
-from opportunity_ext.reports import OPEN_STATUSES, bar_chart, company_currency, currency_column, permitted
+from opportunity_ext.balance.ledger import balance_by, can_see_balance
+from opportunity_ext.constants import OPEN_STATUSES, WON_STATUS
+from opportunity_ext.opportunity_ext.report import utils
 
 
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	opportunity = frappe.qb.DocType("Opportunity")
-	selected = permitted(opportunity, filters)
+	selected = utils.permitted(opportunity, filters)
 	won = opportunity.status == WON_STATUS
 	rows = (
 		frappe.qb.from_(opportunity)
@@ -39,7 +39,7 @@ def execute(filters=None):
 		if show_balance
 		else {}
 	)
-	currency = company_currency(filters)
+	currency = utils.company_currency(filters)
 	for row in rows:
 		figures = ledger.get(row.campaign, {})
 		row.invoiced = flt(figures.get("invoiced")) - flt(figures.get("returned"))
@@ -50,22 +50,22 @@ def execute(filters=None):
 	rows.sort(key=lambda row: -flt(row.won_amount))
 
 	columns = [
-		{"fieldname": "campaign", "label": _("Campaign"), "fieldtype": "Data", "width": 200},
-		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
-		currency_column("weighted_pipeline", "Weighted Pipeline"),
-		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 80},
-		currency_column("won_amount", "Won Amount"),
+		utils.column("campaign", _("Campaign"), "Data", 200),
+		utils.column("opportunities", _("Opportunities"), "Int", 120),
+		utils.currency_column("weighted_pipeline", "Weighted Pipeline"),
+		utils.column("won", _("Won"), "Int", 80),
+		utils.currency_column("won_amount", "Won Amount"),
 		*(
-			[currency_column("invoiced", "Invoiced"), currency_column("received", "Received")]
+			[utils.currency_column("invoiced", "Invoiced"), utils.currency_column("received", "Received")]
 			if show_balance
 			else []
 		),
-		{"fieldname": "conversion_rate", "label": _("Conversion Rate"), "fieldtype": "Percent", "width": 130},
+		utils.column("conversion_rate", _("Conversion Rate"), "Percent", 130),
 	]
 	series = {_("Won Amount"): [row.won_amount for row in rows]}
 	if show_balance:
 		series.update(
 			{_("Invoiced"): [row.invoiced for row in rows], _("Received"): [row.received for row in rows]}
 		)
-	chart = bar_chart([row.campaign for row in rows], series, fieldtype="Currency")
+	chart = utils.bar_chart([row.campaign for row in rows], series, fieldtype="Currency")
 	return columns, rows, None, chart

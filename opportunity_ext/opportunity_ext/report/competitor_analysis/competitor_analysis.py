@@ -7,8 +7,8 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Avg, Count, Sum
 from frappe.utils import flt
 
-from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
-from opportunity_ext.reports import WON_LOST_COLORS, bar_chart, company_currency, currency_column, permitted
+from opportunity_ext.constants import LOST_STATUS, WON_STATUS
+from opportunity_ext.opportunity_ext.report import utils
 
 TOP_LOST_REASONS = 3
 
@@ -21,7 +21,7 @@ def execute(filters=None):
 		frappe.qb.from_(competitor)
 		.join(opportunity)
 		.on((competitor.parent == opportunity.name) & (competitor.parenttype == "Opportunity"))
-		.where(permitted(opportunity, filters))
+		.where(utils.permitted(opportunity, filters))
 	)
 	rows = (
 		met.select(
@@ -42,7 +42,7 @@ def execute(filters=None):
 		.run(as_dict=True)
 	)
 	reasons = top_lost_reasons(met, competitor, opportunity)
-	currency = company_currency(filters)
+	currency = utils.company_currency(filters)
 	for row in rows:
 		decided = row.won + row.lost
 		row.win_rate = flt(100 * row.won / decided, 2) if decided else 0
@@ -52,25 +52,19 @@ def execute(filters=None):
 		row.currency = currency
 
 	columns = [
-		{
-			"fieldname": "competitor",
-			"label": _("Competitor"),
-			"fieldtype": "Link",
-			"options": "Competitor",
-			"width": 180,
-		},
-		{"fieldname": "opportunities", "label": _("Opportunities Met"), "fieldtype": "Int", "width": 130},
-		{"fieldname": "won", "label": _("Won Against"), "fieldtype": "Int", "width": 110},
-		{"fieldname": "lost", "label": _("Lost Against"), "fieldtype": "Int", "width": 110},
-		{"fieldname": "win_rate", "label": _("Win Rate"), "fieldtype": "Percent", "width": 100},
-		currency_column("average_offer", "Average Offer"),
-		{"fieldname": "top_lost_reasons", "label": _("Top Lost Reasons"), "fieldtype": "Data", "width": 260},
+		utils.column("competitor", _("Competitor"), "Link", 180, "Competitor"),
+		utils.column("opportunities", _("Opportunities Met"), "Int", 130),
+		utils.column("won", _("Won Against"), "Int", 110),
+		utils.column("lost", _("Lost Against"), "Int", 110),
+		utils.column("win_rate", _("Win Rate"), "Percent", 100),
+		utils.currency_column("average_offer", "Average Offer"),
+		utils.column("top_lost_reasons", _("Top Lost Reasons"), "Data", 260),
 	]
-	chart = bar_chart(
+	chart = utils.bar_chart(
 		[row.competitor for row in rows],
 		{_("Won Against"): [row.won for row in rows], _("Lost Against"): [row.lost for row in rows]},
 		barOptions={"stacked": 1},
-		colors=WON_LOST_COLORS,
+		colors=utils.WON_LOST_COLORS,
 	)
 	return columns, rows, None, chart
 

@@ -7,7 +7,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Avg, Count, Sum
 from frappe.utils import flt
 
-from opportunity_ext.reports import bar_chart, medians, permitted
+from opportunity_ext.opportunity_ext.report import utils
 
 SECONDS_PER_HOUR = 3600
 
@@ -20,7 +20,7 @@ def execute(filters=None):
 	opportunity = frappe.qb.DocType("Opportunity")
 	owner = opportunity.opportunity_owner
 	responded = opportunity.first_response_time > 0
-	selected = permitted(opportunity, filters)
+	selected = utils.permitted(opportunity, filters)
 	rows = (
 		frappe.qb.from_(opportunity)
 		.select(
@@ -35,7 +35,7 @@ def execute(filters=None):
 	)
 	# over the responded rows alone
 	# to ten seconds: far finer than the hundredths of an hour shown, and few distinct values
-	median_seconds = medians(
+	median_seconds = utils.medians(
 		opportunity, selected & responded, [owner], opportunity.first_response_time, precision=-1
 	)
 	for row in rows:
@@ -46,25 +46,15 @@ def execute(filters=None):
 	rows.sort(key=lambda row: (row.responded == 0, row.average_hours, row.owner))
 
 	columns = [
-		{"fieldname": "owner", "label": _("Opportunity Owner"), "fieldtype": "Data", "width": 220},
-		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
-		{"fieldname": "responded", "label": _("Responded"), "fieldtype": "Int", "width": 110},
-		{"fieldname": "without_response", "label": _("Without Response"), "fieldtype": "Int", "width": 140},
-		{
-			"fieldname": "average_hours",
-			"label": _("Average Hours to First Response"),
-			"fieldtype": "Float",
-			"width": 230,
-		},
-		{
-			"fieldname": "median_hours",
-			"label": _("Median Hours to First Response"),
-			"fieldtype": "Float",
-			"width": 230,
-		},
+		utils.column("owner", _("Opportunity Owner"), "Data", 220),
+		utils.column("opportunities", _("Opportunities"), "Int", 120),
+		utils.column("responded", _("Responded"), "Int", 110),
+		utils.column("without_response", _("Without Response"), "Int", 140),
+		utils.column("average_hours", _("Average Hours to First Response"), "Float", 230),
+		utils.column("median_hours", _("Median Hours to First Response"), "Float", 230),
 	]
 	responded_rows = [row for row in rows if row.responded]
-	chart = bar_chart(
+	chart = utils.bar_chart(
 		[row.owner for row in responded_rows],
 		{
 			_("Average Hours"): [row.average_hours for row in responded_rows],

@@ -5,15 +5,9 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Count, Sum
 
-from opportunity_ext.balance import balance_by, can_see_balance
-from opportunity_ext.reports import (
-	OPEN_STATUSES,
-	bar_chart,
-	company_currency,
-	currency_column,
-	group_by_field,
-	permitted,
-)
+from opportunity_ext.balance.ledger import balance_by, can_see_balance
+from opportunity_ext.constants import OPEN_STATUSES
+from opportunity_ext.opportunity_ext.report import utils
 
 GROUPS = {"Sales Stage": "sales_stage", "Opportunity Owner": "opportunity_owner", "Campaign": "campaign"}
 
@@ -21,10 +15,10 @@ GROUPS = {"Sales Stage": "sales_stage", "Opportunity Owner": "opportunity_owner"
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	group_by, field = group_by_field(filters, GROUPS, "Sales Stage")
+	group_by, field = utils.group_by_field(filters, GROUPS, "Sales Stage")
 
 	opportunity = frappe.qb.DocType("Opportunity")
-	selected = permitted(opportunity, filters)
+	selected = utils.permitted(opportunity, filters)
 	if not filters.get("include_closed"):
 		selected &= opportunity.status.isin(OPEN_STATUSES)
 
@@ -43,7 +37,7 @@ def execute(filters=None):
 	show_balance = can_see_balance()
 	opportunity_names = frappe.qb.from_(opportunity).select(opportunity.name).where(selected)
 	balances = balance_by(opportunity_names, field) if show_balance else {}
-	currency = company_currency(filters)
+	currency = utils.company_currency(filters)
 	for row in rows:
 		row.balance = balances.get(row.group_value, {}).get("balance", 0)
 		row.currency = currency
@@ -51,13 +45,13 @@ def execute(filters=None):
 
 	rows = sort_rows(rows, field)
 	columns = [
-		{"fieldname": "group_value", "label": _(group_by), "fieldtype": "Data", "width": 200},
-		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
-		currency_column("amount", "Amount"),
-		currency_column("weighted_amount", "Weighted Amount"),
+		utils.column("group_value", _(group_by), "Data", 200),
+		utils.column("opportunities", _("Opportunities"), "Int", 120),
+		utils.currency_column("amount", "Amount"),
+		utils.currency_column("weighted_amount", "Weighted Amount"),
 	]
 	if show_balance:
-		columns.append(currency_column("balance", "Balance"))
+		columns.append(utils.currency_column("balance", "Balance"))
 	return columns, rows, None, funnel_chart(rows)
 
 
@@ -73,7 +67,7 @@ def sort_rows(rows: list[dict], field: str) -> list[dict]:
 
 
 def funnel_chart(rows: list[dict]) -> dict:
-	return bar_chart(
+	return utils.bar_chart(
 		[row.group_value for row in rows],
 		{
 			_("Amount"): [row.amount or 0 for row in rows],

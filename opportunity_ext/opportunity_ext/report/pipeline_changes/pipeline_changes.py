@@ -11,7 +11,7 @@ from frappe.query_builder.functions import Count
 from frappe.utils import add_months, getdate, today
 
 from opportunity_ext.constants import LOST_STATUS, WON_STATUS
-from opportunity_ext.reports import bar_chart, permitted, stage_order_case
+from opportunity_ext.opportunity_ext.report import utils
 
 KINDS = ("New", "Advanced", "Slipped", "Amount Up", "Amount Down", "Won", "Lost")
 DETAIL_LIMIT = 500
@@ -32,7 +32,7 @@ def execute(filters=None):
 		summary_columns(),
 		rows,
 		None,
-		bar_chart([row["kind"] for row in rows], {_("Opportunities"): [row["count"] for row in rows]}),
+		utils.bar_chart([row["kind"] for row in rows], {_("Opportunities"): [row["count"] for row in rows]}),
 	)
 
 
@@ -47,8 +47,8 @@ def kind_of():
 	"""SQL: what a history row means for the pipeline (None: not a pipeline move)."""
 	history = frappe.qb.DocType("Opportunity History")
 	field, before, after = history.field, history.from_value, history.to_value
-	later_stage = stage_order_case(after)
-	earlier_stage = stage_order_case(before)
+	later_stage = utils.stage_order_case(after)
+	earlier_stage = utils.stage_order_case(before)
 	case = Case().when((field == "sales_stage") & before.isnull(), "New")
 	if later_stage is not None:
 		case = case.when((field == "sales_stage") & (later_stage > earlier_stage), "Advanced")
@@ -79,7 +79,7 @@ def classified_changes(filters, start, end):
 			(history.changed_on >= start)
 			& (history.changed_on < frappe.utils.add_days(end, 1))
 			& kind.isnotnull()
-			& permitted(opportunity, filters, date_field=None)
+			& utils.permitted(opportunity, filters, date_field=None)
 		),
 		kind,
 		history,
@@ -116,30 +116,18 @@ def detail_rows(changes) -> list[dict]:
 
 def summary_columns() -> list[dict]:
 	return [
-		{"fieldname": "kind", "label": _("Change"), "fieldtype": "Data", "width": 160},
-		{"fieldname": "count", "label": _("Opportunities"), "fieldtype": "Int", "width": 130},
+		utils.column("kind", _("Change"), "Data", 160),
+		utils.column("count", _("Opportunities"), "Int", 130),
 	]
 
 
 def detail_columns() -> list[dict]:
 	return [
-		{"fieldname": "changed_on", "label": _("Changed On"), "fieldtype": "Datetime", "width": 160},
-		{
-			"fieldname": "opportunity",
-			"label": _("Opportunity"),
-			"fieldtype": "Link",
-			"options": "Opportunity",
-			"width": 170,
-		},
-		{"fieldname": "title", "label": _("Title"), "fieldtype": "Data", "width": 180},
-		{"fieldname": "kind", "label": _("Change"), "fieldtype": "Data", "width": 120},
-		{"fieldname": "from_value", "label": _("From"), "fieldtype": "Data", "width": 130},
-		{"fieldname": "to_value", "label": _("To"), "fieldtype": "Data", "width": 130},
-		{
-			"fieldname": "changed_by",
-			"label": _("Changed By"),
-			"fieldtype": "Link",
-			"options": "User",
-			"width": 170,
-		},
+		utils.column("changed_on", _("Changed On"), "Datetime", 160),
+		utils.column("opportunity", _("Opportunity"), "Link", 170, "Opportunity"),
+		utils.column("title", _("Title"), "Data", 180),
+		utils.column("kind", _("Change"), "Data", 120),
+		utils.column("from_value", _("From"), "Data", 130),
+		utils.column("to_value", _("To"), "Data", 130),
+		utils.column("changed_by", _("Changed By"), "Link", 170, "User"),
 	]

@@ -11,9 +11,9 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Avg, Count, Sum
 from frappe.utils import add_months, flt, get_last_day, getdate, today
 
-from opportunity_ext import forecast
 from opportunity_ext.constants import LOST_STATUS, OPEN_STATUSES, WON_STATUS
-from opportunity_ext.reports import bar_chart, company_currency, currency_column, group_by_field, permitted
+from opportunity_ext.lifecycle import forecast
+from opportunity_ext.opportunity_ext.report import utils
 
 GROUPS = {"Company": "company", "Opportunity Owner": "opportunity_owner", "Territory": "territory"}
 
@@ -24,7 +24,7 @@ def execute(filters=None):
 	period = filters.get("period") or forecast.MONTH
 	if period not in (forecast.MONTH, forecast.QUARTER):
 		frappe.throw(_("Period must be Month or Quarter."))
-	group_by, field = group_by_field(filters, GROUPS, "Company")
+	group_by, field = utils.group_by_field(filters, GROUPS, "Company")
 	start = getdate(filters.get("from_date") or add_months(today(), -6))
 	end = getdate(filters.get("to_date") or today())
 	if start > end:
@@ -45,7 +45,7 @@ def velocity(open_deals: int, won: int, lost: int, average_won: float, average_d
 def get_data(filters, field: str, period: str, start, end) -> list[dict]:
 	opportunity = frappe.qb.DocType("Opportunity")
 	group = opportunity[field]
-	allowed = permitted(opportunity, filters, date_field=None)
+	allowed = utils.permitted(opportunity, filters, date_field=None)
 	closed_on = (
 		Case().when(opportunity.status == WON_STATUS, opportunity.won_date).else_(opportunity.lost_date)
 	)
@@ -115,7 +115,7 @@ def get_data(filters, field: str, period: str, start, end) -> list[dict]:
 					average_days=flt(average_days, 1),
 					velocity=value,
 					change=flt(100 * (value - before) / before, 1) if before else None,
-					currency=company_currency(filters),
+					currency=utils.company_currency(filters),
 				)
 			)
 			previous[group_value] = value
@@ -130,25 +130,20 @@ def period_last_day(key: str, period: str):
 
 def get_columns(group_by: str) -> list[dict]:
 	return [
-		{"fieldname": "period", "label": _("Period"), "fieldtype": "Data", "width": 100},
-		{"fieldname": "group_value", "label": _(group_by), "fieldtype": "Data", "width": 180},
-		{"fieldname": "open_deals", "label": _("Open Deals"), "fieldtype": "Int", "width": 110},
-		{"fieldname": "win_rate", "label": _("Win Rate"), "fieldtype": "Percent", "width": 100},
-		currency_column("average_won", "Average Won Amount"),
-		{
-			"fieldname": "average_days",
-			"label": _("Average Days to Close"),
-			"fieldtype": "Float",
-			"width": 160,
-		},
-		currency_column("velocity", "Velocity per Day"),
-		{"fieldname": "change", "label": _("Change %"), "fieldtype": "Percent", "width": 110},
+		utils.column("period", _("Period"), "Data", 100),
+		utils.column("group_value", _(group_by), "Data", 180),
+		utils.column("open_deals", _("Open Deals"), "Int", 110),
+		utils.column("win_rate", _("Win Rate"), "Percent", 100),
+		utils.currency_column("average_won", "Average Won Amount"),
+		utils.column("average_days", _("Average Days to Close"), "Float", 160),
+		utils.currency_column("velocity", "Velocity per Day"),
+		utils.column("change", _("Change %"), "Percent", 110),
 	]
 
 
 def get_chart(rows: list[dict]) -> dict:
 	periods = list(dict.fromkeys(row.period for row in rows))
-	return bar_chart(
+	return utils.bar_chart(
 		periods,
 		{_("Velocity per Day"): [sum(row.velocity for row in rows if row.period == p) for p in periods]},
 		fieldtype="Currency",

@@ -10,21 +10,15 @@ from frappe.query_builder import Case, CustomFunction
 from frappe.query_builder.functions import Concat, Count, Sum
 from frappe.utils import flt, getdate, today
 
-from opportunity_ext import forecast
-from opportunity_ext.lifecycle import (
+from opportunity_ext.constants import (
 	FORECAST_BEST_CASE,
 	FORECAST_COMMIT,
 	FORECAST_PIPELINE,
+	OPEN_STATUSES,
 	WON_STATUS,
 )
-from opportunity_ext.reports import (
-	OPEN_STATUSES,
-	bar_chart,
-	company_currency,
-	currency_column,
-	group_by_field,
-	permitted,
-)
+from opportunity_ext.lifecycle import forecast
+from opportunity_ext.opportunity_ext.report import utils
 
 GROUPS = {
 	"Opportunity Owner": "opportunity_owner",
@@ -42,7 +36,7 @@ Quarter = CustomFunction("QUARTER", ["day"])
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	period = filters.get("period") or forecast.MONTH
-	group_by, _field = group_by_field(filters, GROUPS, "Opportunity Owner")
+	group_by, _field = utils.group_by_field(filters, GROUPS, "Opportunity Owner")
 	if period not in (forecast.MONTH, forecast.QUARTER):
 		frappe.throw(_("Period must be Month or Quarter."))
 	default_start, default_end = forecast.quarter_range(getdate(today()))
@@ -64,7 +58,7 @@ def get_data(filters, period: str, group_by: str, start, end) -> list[dict]:
 	opportunity = frappe.qb.DocType("Opportunity")
 	group = opportunity[GROUPS[group_by]]
 	amount = opportunity.base_opportunity_amount
-	allowed = permitted(opportunity, filters, date_field=None)
+	allowed = utils.permitted(opportunity, filters, date_field=None)
 	in_range = (opportunity.expected_closing >= start) & (opportunity.expected_closing <= end)
 	open_deals = (
 		frappe.qb.from_(opportunity)
@@ -141,7 +135,7 @@ def get_data(filters, period: str, group_by: str, start, end) -> list[dict]:
 		for period_value in forecast.periods_between(start, end, period):
 			row_for(period_value, group_value, mapped=True)
 	add_targets(rows.values(), group_by, owners_to_persons, period)
-	currency = company_currency(filters)
+	currency = utils.company_currency(filters)
 	ordered = sorted(
 		rows.values(), key=lambda r: (r.period == forecast.NO_DATE, r.period, r.group_value or "")
 	)
@@ -185,17 +179,17 @@ def add_targets(rows, group_by: str, owners_to_persons: dict, period: str) -> No
 
 def get_columns(group_by: str) -> list[dict]:
 	return [
-		{"fieldname": "period", "label": _("Period"), "fieldtype": "Data", "width": 100},
-		{"fieldname": "group_value", "label": _(group_by), "fieldtype": "Data", "width": 180},
-		currency_column("closed", "Closed"),
-		currency_column("commit", "Commit"),
-		currency_column("best_case", "Best Case"),
-		currency_column("pipeline", "Pipeline"),
-		currency_column("weighted_pipeline", "Weighted Pipeline"),
-		currency_column("target", "Target"),
-		{"fieldname": "attainment", "label": _("Attainment %"), "fieldtype": "Percent", "width": 120},
-		currency_column("gap", "Gap to Target"),
-		{"fieldname": "overdue", "label": _("Overdue Open Deals"), "fieldtype": "Int", "width": 140},
+		utils.column("period", _("Period"), "Data", 100),
+		utils.column("group_value", _(group_by), "Data", 180),
+		utils.currency_column("closed", "Closed"),
+		utils.currency_column("commit", "Commit"),
+		utils.currency_column("best_case", "Best Case"),
+		utils.currency_column("pipeline", "Pipeline"),
+		utils.currency_column("weighted_pipeline", "Weighted Pipeline"),
+		utils.currency_column("target", "Target"),
+		utils.column("attainment", _("Attainment %"), "Percent", 120),
+		utils.currency_column("gap", "Gap to Target"),
+		utils.column("overdue", _("Overdue Open Deals"), "Int", 140),
 	]
 
 
@@ -205,7 +199,7 @@ def get_chart(rows: list[dict]) -> dict:
 	def total(column):
 		return [sum(flt(row[column]) for row in rows if row.period == period) for period in periods]
 
-	return bar_chart(
+	return utils.bar_chart(
 		periods,
 		{
 			_("Closed"): total("closed"),

@@ -11,7 +11,7 @@ from frappe.query_builder.functions import Count, Max
 from frappe.utils import flt
 
 from opportunity_ext.constants import WON_STATUS
-from opportunity_ext.reports import bar_chart, permitted, stage_order_case
+from opportunity_ext.opportunity_ext.report import utils
 
 
 @frappe.read_only()
@@ -23,7 +23,7 @@ def execute(filters=None):
 
 def get_data(filters) -> list[dict]:
 	history, opportunity = frappe.qb.DocType("Opportunity History"), frappe.qb.DocType("Opportunity")
-	entered = stage_order_case(history.to_value)
+	entered = utils.stage_order_case(history.to_value)
 	if entered is None:
 		return []
 	furthest = (
@@ -46,7 +46,9 @@ def get_data(filters) -> list[dict]:
 			Count(Case().when(opportunity.status == WON_STATUS, history.opportunity)).distinct().as_("won"),
 		)
 		.where(
-			(history.field == "sales_stage") & history.to_value.isnotnull() & permitted(opportunity, filters)
+			(history.field == "sales_stage")
+			& history.to_value.isnotnull()
+			& utils.permitted(opportunity, filters)
 		)
 		.groupby(history.to_value)
 		.run(as_dict=True)
@@ -59,23 +61,17 @@ def get_data(filters) -> list[dict]:
 
 def get_columns() -> list[dict]:
 	return [
-		{
-			"fieldname": "stage",
-			"label": _("Sales Stage"),
-			"fieldtype": "Link",
-			"options": "Sales Stage",
-			"width": 200,
-		},
-		{"fieldname": "entered", "label": _("Entered"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "advanced", "label": _("Reached a Later Stage"), "fieldtype": "Int", "width": 170},
-		{"fieldname": "advanced_rate", "label": _("Advanced %"), "fieldtype": "Percent", "width": 120},
-		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "won_rate", "label": _("Won %"), "fieldtype": "Percent", "width": 100},
+		utils.column("stage", _("Sales Stage"), "Link", 200, "Sales Stage"),
+		utils.column("entered", _("Entered"), "Int", 100),
+		utils.column("advanced", _("Reached a Later Stage"), "Int", 170),
+		utils.column("advanced_rate", _("Advanced %"), "Percent", 120),
+		utils.column("won", _("Won"), "Int", 90),
+		utils.column("won_rate", _("Won %"), "Percent", 100),
 	]
 
 
 def get_chart(rows: list[dict]) -> dict:
-	return bar_chart(
+	return utils.bar_chart(
 		[row.stage for row in rows],
 		{
 			_("Entered"): [row.entered for row in rows],

@@ -9,7 +9,7 @@ from frappe.query_builder.functions import Avg, Count
 from frappe.utils import flt
 
 from opportunity_ext.constants import LOST_STATUS, WON_STATUS
-from opportunity_ext.reports import bar_chart, group_by_field, medians, permitted
+from opportunity_ext.opportunity_ext.report import utils
 
 GROUPS = {"Stage": None, "Opportunity Owner": "opportunity_owner"}
 
@@ -17,7 +17,7 @@ GROUPS = {"Stage": None, "Opportunity Owner": "opportunity_owner"}
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	group_by, field = group_by_field(filters, GROUPS, "Stage")
+	group_by, field = utils.group_by_field(filters, GROUPS, "Stage")
 	rows = get_data(filters, field)
 	return get_columns(group_by), rows, None, get_chart(rows)
 
@@ -32,7 +32,9 @@ def get_data(filters, field: str | None) -> list[dict]:
 	groups = [history.from_value, outcome] + ([opportunity[field]] if field else [])
 	# a stage left: the row that moved the deal out of `from_value` holds its days there
 	condition = (
-		(history.field == "sales_stage") & history.from_value.isnotnull() & permitted(opportunity, filters)
+		(history.field == "sales_stage")
+		& history.from_value.isnotnull()
+		& utils.permitted(opportunity, filters)
 	)
 	source = frappe.qb.from_(history).join(opportunity).on(opportunity.name == history.opportunity)
 	rows = (
@@ -48,7 +50,7 @@ def get_data(filters, field: str | None) -> list[dict]:
 		.groupby(*groups)
 		.run(as_dict=True)
 	)
-	median_days = medians(source, condition, groups, history.days_in_previous_stage, precision=1)
+	median_days = utils.medians(source, condition, groups, history.days_in_previous_stage, precision=1)
 	data = []
 	for row in rows:
 		key = (row.stage, row.status, *([row.group_value] if field else []))
@@ -67,26 +69,15 @@ def get_data(filters, field: str | None) -> list[dict]:
 
 def get_columns(group_by: str) -> list[dict]:
 	columns = [
-		{
-			"fieldname": "stage",
-			"label": _("Sales Stage"),
-			"fieldtype": "Link",
-			"options": "Sales Stage",
-			"width": 180,
-		},
-		{"fieldname": "outcome", "label": _("Outcome"), "fieldtype": "Data", "width": 90},
+		utils.column("stage", _("Sales Stage"), "Link", 180, "Sales Stage"),
+		utils.column("outcome", _("Outcome"), "Data", 90),
 	]
 	if group_by != "Stage":
-		columns.append({"fieldname": "group_value", "label": _(group_by), "fieldtype": "Data", "width": 180})
+		columns.append(utils.column("group_value", _(group_by), "Data", 180))
 	return columns + [
-		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
-		{
-			"fieldname": "average_days",
-			"label": _("Average Days in Stage"),
-			"fieldtype": "Float",
-			"width": 170,
-		},
-		{"fieldname": "median_days", "label": _("Median Days in Stage"), "fieldtype": "Float", "width": 170},
+		utils.column("opportunities", _("Opportunities"), "Int", 120),
+		utils.column("average_days", _("Average Days in Stage"), "Float", 170),
+		utils.column("median_days", _("Median Days in Stage"), "Float", 170),
 	]
 
 
@@ -100,6 +91,6 @@ def get_chart(rows: list[dict]) -> dict:
 				values.setdefault(row.stage, []).append(row.average_days)
 		return [flt(sum(values.get(stage, [0])) / len(values.get(stage, [0])), 1) for stage in stages]
 
-	return bar_chart(
+	return utils.bar_chart(
 		stages, {_("Won"): average(_("Won")), _("Lost"): average(_("Lost")), _("Open"): average(_("Open"))}
 	)

@@ -6,8 +6,8 @@ from frappe import _
 from frappe.query_builder.functions import Avg, Count
 from frappe.utils import flt
 
-from opportunity_ext.lifecycle import WON_STATUS
-from opportunity_ext.reports import WON_LOST_COLORS, bar_chart, closed_in_range, group_by_field, medians
+from opportunity_ext.constants import WON_STATUS
+from opportunity_ext.opportunity_ext.report import utils
 
 DIMENSIONS = {
 	"Opportunity Type": "opportunity_type",
@@ -19,10 +19,10 @@ DIMENSIONS = {
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	dimension, field = group_by_field(filters, DIMENSIONS, "Opportunity Type")
+	dimension, field = utils.group_by_field(filters, DIMENSIONS, "Opportunity Type")
 
 	opportunity = frappe.qb.DocType("Opportunity")
-	condition, _closed_on = closed_in_range(opportunity, filters)
+	condition, _closed_on = utils.closed_in_range(opportunity, filters)
 
 	group = opportunity[field]
 	rows = (
@@ -37,7 +37,9 @@ def execute(filters=None):
 		.groupby(group, opportunity.status)
 		.run(as_dict=True)
 	)
-	median_days = medians(opportunity, condition, [group, opportunity.status], opportunity.days_to_close)
+	median_days = utils.medians(
+		opportunity, condition, [group, opportunity.status], opportunity.days_to_close
+	)
 	for row in rows:
 		row.median_days = flt(median_days.get((row.group_value, row.status)), 1)
 		row.outcome = _("Won") if row.pop("status") == WON_STATUS else _("Lost")
@@ -46,16 +48,11 @@ def execute(filters=None):
 	rows.sort(key=lambda row: (row.group_value, row.outcome))
 
 	columns = [
-		{"fieldname": "group_value", "label": _(dimension), "fieldtype": "Data", "width": 200},
-		{"fieldname": "outcome", "label": _("Outcome"), "fieldtype": "Data", "width": 90},
-		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
-		{
-			"fieldname": "average_days",
-			"label": _("Average Days to Close"),
-			"fieldtype": "Float",
-			"width": 170,
-		},
-		{"fieldname": "median_days", "label": _("Median Days to Close"), "fieldtype": "Float", "width": 170},
+		utils.column("group_value", _(dimension), "Data", 200),
+		utils.column("outcome", _("Outcome"), "Data", 90),
+		utils.column("opportunities", _("Opportunities"), "Int", 120),
+		utils.column("average_days", _("Average Days to Close"), "Float", 170),
+		utils.column("median_days", _("Median Days to Close"), "Float", 170),
 	]
 	groups = list(dict.fromkeys(row.group_value for row in rows))
 
@@ -63,7 +60,7 @@ def execute(filters=None):
 		by_group = {row.group_value: row.average_days for row in rows if row.outcome == outcome}
 		return [by_group.get(group, 0) for group in groups]
 
-	chart = bar_chart(
-		groups, {_("Won"): averages(_("Won")), _("Lost"): averages(_("Lost"))}, colors=WON_LOST_COLORS
+	chart = utils.bar_chart(
+		groups, {_("Won"): averages(_("Won")), _("Lost"): averages(_("Lost"))}, colors=utils.WON_LOST_COLORS
 	)
 	return columns, rows, None, chart

@@ -8,14 +8,8 @@ from frappe.query_builder.functions import Count, Extract, Sum
 from frappe.utils import flt
 from pypika.enums import DatePart
 
-from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
-from opportunity_ext.reports import (
-	WON_LOST_COLORS,
-	bar_chart,
-	closed_in_range,
-	company_currency,
-	currency_column,
-)
+from opportunity_ext.constants import LOST_STATUS, WON_STATUS
+from opportunity_ext.opportunity_ext.report import utils
 
 
 @frappe.read_only()
@@ -28,7 +22,7 @@ def execute(filters=None):
 
 def by_period(filters):
 	opportunity = frappe.qb.DocType("Opportunity")
-	condition, closed_on = closed_in_range(opportunity, filters)
+	condition, closed_on = utils.closed_in_range(opportunity, filters)
 	won = opportunity.status == WON_STATUS
 	rows = (
 		frappe.qb.from_(opportunity)
@@ -52,7 +46,7 @@ def by_period(filters):
 		for figure in total:
 			total[figure] += flt(row[figure])
 
-	currency = company_currency(filters)
+	currency = utils.company_currency(filters)
 	data = []
 	for (year, part), total in sorted(periods.items()):
 		decided = total.won + total.lost
@@ -65,26 +59,26 @@ def by_period(filters):
 			}
 		)
 	columns = [
-		{"fieldname": "period", "label": _("Period"), "fieldtype": "Data", "width": 110},
-		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 90},
-		currency_column("won_amount", "Won Amount"),
-		{"fieldname": "lost", "label": _("Lost"), "fieldtype": "Int", "width": 90},
-		currency_column("lost_amount", "Lost Amount"),
-		{"fieldname": "win_rate", "label": _("Win Rate"), "fieldtype": "Percent", "width": 100},
+		utils.column("period", _("Period"), "Data", 110),
+		utils.column("won", _("Won"), "Int", 90),
+		utils.currency_column("won_amount", "Won Amount"),
+		utils.column("lost", _("Lost"), "Int", 90),
+		utils.currency_column("lost_amount", "Lost Amount"),
+		utils.column("win_rate", _("Win Rate"), "Percent", 100),
 	]
-	chart = bar_chart(
+	chart = utils.bar_chart(
 		[row["period"] for row in data],
 		{_("Won"): [row["won"] for row in data], _("Lost"): [row["lost"] for row in data]},
-		colors=WON_LOST_COLORS,
+		colors=utils.WON_LOST_COLORS,
 	)
 	return columns, data, None, chart
 
 
 def by_reason(filters):
 	opportunity = frappe.qb.DocType("Opportunity")
-	condition, _closed_on = closed_in_range(opportunity, filters)
+	condition, _closed_on = utils.closed_in_range(opportunity, filters)
 	data = []
-	currency = company_currency(filters)
+	currency = utils.company_currency(filters)
 	for outcome, status, child_doctype, field in (
 		(_("Won"), WON_STATUS, "Opportunity Won Reason Detail", "won_reason"),
 		(_("Lost"), LOST_STATUS, "Opportunity Lost Reason Detail", "lost_reason"),
@@ -113,13 +107,13 @@ def by_reason(filters):
 			)
 		data += rows
 	columns = [
-		{"fieldname": "outcome", "label": _("Outcome"), "fieldtype": "Data", "width": 90},
-		{"fieldname": "reason", "label": _("Reason"), "fieldtype": "Data", "width": 200},
-		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
-		currency_column("amount", "Amount"),
-		{"fieldname": "share", "label": _("Share of Outcome"), "fieldtype": "Percent", "width": 130},
+		utils.column("outcome", _("Outcome"), "Data", 90),
+		utils.column("reason", _("Reason"), "Data", 200),
+		utils.column("opportunities", _("Opportunities"), "Int", 120),
+		utils.currency_column("amount", "Amount"),
+		utils.column("share", _("Share of Outcome"), "Percent", 130),
 	]
-	chart = bar_chart(
+	chart = utils.bar_chart(
 		[f"{row.outcome}: {row.reason}" for row in data],
 		{_("Opportunities"): [row.opportunities for row in data]},
 	)

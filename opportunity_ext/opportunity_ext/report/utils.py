@@ -64,7 +64,7 @@ def closed_in_range(opportunity, filters: dict):
 	date range; and the closing-date term (won or lost date)."""
 	from frappe.query_builder.functions import Coalesce
 
-	from opportunity_ext.lifecycle import LOST_STATUS, WON_STATUS
+	from opportunity_ext.constants import LOST_STATUS, WON_STATUS
 
 	closed_on = Coalesce(opportunity.won_date, opportunity.lost_date)
 	condition = permitted(opportunity, filters, date_field=None) & opportunity.status.isin(
@@ -77,14 +77,16 @@ def closed_in_range(opportunity, filters: dict):
 	return condition, closed_on
 
 
+def column(fieldname: str, label: str, fieldtype: str = "Data", width: int = 120, options=None) -> dict:
+	"""A report column; `label` comes translated."""
+	found = {"fieldname": fieldname, "label": label, "fieldtype": fieldtype, "width": width}
+	if options:
+		found["options"] = options
+	return found
+
+
 def currency_column(fieldname: str, label: str, width: int = 140) -> dict:
-	return {
-		"fieldname": fieldname,
-		"label": _(label),
-		"fieldtype": "Currency",
-		"options": "currency",
-		"width": width,
-	}
+	return column(fieldname, _(label), "Currency", width, "currency")
 
 
 def company_currency(filters: dict) -> str:

@@ -5,8 +5,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, today
 
-from opportunity_ext import forecast
 from opportunity_ext.dashboards import get_attainment_this_quarter
+from opportunity_ext.lifecycle import forecast
 from opportunity_ext.opportunity_ext.report.sales_forecast.sales_forecast import execute
 from opportunity_ext.tests.utils import company, make_customer, make_opportunity, make_sales_stage, make_user
 

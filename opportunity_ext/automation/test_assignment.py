@@ -4,11 +4,11 @@ import frappe
 from frappe.desk.form import assign_to
 from frappe.tests.utils import FrappeTestCase
 
-from opportunity_ext.assignment import (
+from opportunity_ext.automation.assignment import open_assignees
+from opportunity_ext.setup.assignment_rule import (
 	ASSIGNMENT_RULE,
 	create_assignment_rule,
 	delete_assignment_rule_if_unchanged,
-	open_assignees,
 	refresh_assignment_rule_users,
 )
 from opportunity_ext.tests.utils import make_opportunity, make_user

@@ -6,7 +6,7 @@ from erpnext.controllers.sales_and_purchase_return import make_return_doc
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt, today
 
-from opportunity_ext.balance import (
+from opportunity_ext.balance.ledger import (
 	BALANCE_KEYS,
 	get_balances,
 	get_opportunity_balance,

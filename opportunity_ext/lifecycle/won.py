@@ -5,7 +5,7 @@ import json
 import frappe
 from frappe import _
 
-from opportunity_ext.lifecycle import CLOSED_STATUS, LOST_STATUS, WON_STATUS
+from opportunity_ext.constants import CLOSED_STATUS, LOST_STATUS, WON_STATUS
 
 
 @frappe.whitelist(methods=["POST"])

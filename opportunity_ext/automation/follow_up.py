@@ -8,7 +8,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
-from opportunity_ext.lifecycle import FINAL_STATUSES
+from opportunity_ext.constants import FINAL_STATUSES
 
 FOLLOW_UP_MINUTES = 30
 
@@ -97,3 +97,17 @@ def sync_follow_up_event(doc) -> None:
 	# A private event is its owner's: insert makes it the saving user's, hand it over.
 	frappe.db.set_value("Event", event.name, "owner", doc.next_contact_by, update_modified=False)
 	doc.db_set("follow_up_event", event.name, update_modified=False)
+
+
+def cancel_follow_up_events(events: list[str], now) -> None:
+	"""Bulk cancel of the follow-up events of opportunities closed without a save."""
+	if not events:
+		return
+	event = frappe.qb.DocType("Event")
+	(
+		frappe.qb.update(event)
+		.set(event.status, "Cancelled")
+		.set(event.modified, now)
+		.where(event.name.isin(events) & (event.status == "Open"))
+		.run()
+	)

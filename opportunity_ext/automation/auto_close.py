@@ -8,28 +8,25 @@ version history and a comment, so a run killed half-way loses nothing and a seco
 closes only what is left.
 """
 
+import functools
 import json
 
 import frappe
 from frappe import _
-from frappe.query_builder import CustomFunction, Order
+from frappe.query_builder import Case, Order
 from frappe.query_builder.functions import Coalesce
 from frappe.utils import add_to_date, cint, get_datetime, getdate, now_datetime
 from pypika.terms import ExistsCriterion, Field
 
-from opportunity_ext.history import HISTORY, history_rows
-from opportunity_ext.history import ROW_FIELDS as HISTORY_ROW_FIELDS
-from opportunity_ext.lifecycle import LOST_STATUS
+from opportunity_ext.automation.assignment import close_assignments, owners_of
+from opportunity_ext.automation.follow_up import cancel_follow_up_events
+from opportunity_ext.constants import LOST_STATUS
+from opportunity_ext.lifecycle import history
+from opportunity_ext.lifecycle.rules import closing_dates
 
 SETTINGS = "Opportunity Settings"
-STOCK_JOB_METHOD = "erpnext.crm.doctype.opportunity.opportunity.auto_close_opportunity"
 BATCH_SIZE = 500
 SAVEPOINT = "oppext_auto_close_batch"
-# The stock job's `stopped` as the admin had it, kept while the app's job replaces it.
-STOCK_JOB_STATE_KEY = "opportunity_ext_stock_job_stopped"
-
-DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
-Greatest = CustomFunction("GREATEST", ["a", "b"])
 
 
 def get_settings() -> frappe._dict:
@@ -44,36 +41,6 @@ def get_settings() -> frappe._dict:
 	)
 
 
-# --- ERPNext's own job ---------------------------------------------------------------------
-
-
-def sync_stock_job() -> None:
-	"""ERPNext's job and the app's never both act: theirs is stopped while ours is on, and
-	given back as the admin left it (running or stopped) when ours is turned off."""
-	if get_settings().enabled:
-		stop_stock_job()
-	else:
-		restore_stock_job()
-
-
-def stop_stock_job() -> None:
-	stopped = frappe.db.get_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped")
-	if stopped is None:
-		return
-	if frappe.db.get_default(STOCK_JOB_STATE_KEY) is None:
-		frappe.db.set_default(STOCK_JOB_STATE_KEY, str(cint(stopped)))
-	frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", 1)
-
-
-def restore_stock_job() -> None:
-	"""Only a job the app stopped is given back; one the app never touched is left alone."""
-	remembered = frappe.db.get_default(STOCK_JOB_STATE_KEY)
-	if remembered is None:
-		return
-	frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", cint(remembered))
-	frappe.db.set_default(STOCK_JOB_STATE_KEY, None)
-
-
 # --- scheduling --------------------------------------------------------------------------------
 
 
@@ -82,7 +49,7 @@ def run_daily() -> None:
 	if not get_settings().enabled:
 		return
 	frappe.enqueue(
-		"opportunity_ext.auto_close.process_stale_opportunities",
+		"opportunity_ext.automation.auto_close.process_stale_opportunities",
 		queue="long",
 		job_id="opportunity_ext::auto_close",
 		deduplicate=True,
@@ -100,24 +67,17 @@ def process_stale_opportunities(now=None, batch_size: int = BATCH_SIZE) -> dict:
 	commit = not frappe.flags.in_test
 	failed = []
 	warned = closed = 0
+	batches = functools.partial(run_in_batches, batch_size=batch_size, commit=commit, failed=failed)
 	if settings.warn_days:
 		try:
-			warned = run_in_batches(
-				lambda names=None: stale_to_warn(settings, now, names),
-				lambda rows: warn(rows, settings, now),
-				batch_size,
-				commit,
-				failed,
+			warned = batches(
+				lambda names=None: stale_to_warn(settings, now, names), lambda rows: warn(rows, settings, now)
 			)
 		except Exception:
 			# the warnings failing must not keep stale opportunities open for ever
 			frappe.log_error(title=_("Opportunity auto-close: warning the owners failed"))
-	closed = run_in_batches(
-		lambda names=None: stale_to_close(settings, now, names),
-		lambda rows: close(rows, settings, now),
-		batch_size,
-		commit,
-		failed,
+	closed = batches(
+		lambda names=None: stale_to_close(settings, now, names), lambda rows: close(rows, settings, now)
 	)
 	summary = {"warned": warned, "closed": closed}
 	if failed:
@@ -273,56 +233,51 @@ def warn(rows: list[dict], settings, now) -> None:
 		).insert(ignore_permissions=True)
 
 
-def owners_of(rows: list[dict]) -> dict[str, list]:
-	"""The rows by who is warned: the opportunity owner, else its creator, if still an
-	enabled user (a deleted or disabled owner gets nothing)."""
-	candidates = {user for row in rows for user in (row.opportunity_owner, row.owner) if user}
-	enabled = set(
-		frappe.get_all("User", filters={"name": ("in", list(candidates)), "enabled": 1}, pluck="name")
-	)
-	by_owner = {}
-	for row in rows:
-		user = next((u for u in (row.opportunity_owner, row.owner) if u in enabled), None)
-		if user:
-			by_owner.setdefault(user, []).append(row)
-	return by_owner
-
-
 def close(rows: list[dict], settings, now) -> None:
+	"""What a save of each opportunity with the new status would do, written in bulk."""
 	opportunity = frappe.qb.DocType("Opportunity")
 	names = [row.name for row in rows]
-	today = getdate(now)
-	lost = settings.action == LOST_STATUS
-	update = (
+	dates = {row.name: closing_dates_of(row, settings.action, now) for row in rows}
+	days_to_close = Case()
+	for name, stamped in dates.items():
+		days_to_close = days_to_close.when(opportunity.name == name, stamped["days_to_close"])
+	(
 		frappe.qb.update(opportunity)
 		.set(opportunity.status, settings.action)
 		.set(opportunity.won_date, None)
-		.set(opportunity.lost_date, today if lost else None)
-		.set(
-			opportunity.days_to_close,
-			Greatest(DateDiff(today, opportunity.transaction_date), 0) if lost else 0,
-		)
+		.set(opportunity.lost_date, getdate(now) if settings.action == LOST_STATUS else None)
+		.set(opportunity.days_to_close, days_to_close.else_(0))
 		.set(opportunity.modified, now)
 		.set(opportunity.modified_by, frappe.session.user)
-		.set(Field("_assign", table=opportunity), "[]")  # its assignments are closed below
 		.where(opportunity.name.isin(names) & opportunity.status.isin(settings.statuses))
+		.run()
 	)
-	update.run()
-	if lost:
+	if settings.action == LOST_STATUS:
 		replace_lost_reasons(names, settings.lost_reason, now)
-	write_audit_trail(rows, settings, now)
-	frappe.db.bulk_insert(
-		HISTORY,
-		HISTORY_ROW_FIELDS,
+	write_audit_trail(rows, dates, settings, now)
+	history.insert_history(
 		[
 			history_row
 			for row in rows
-			for history_row in history_rows(
+			for history_row in history.history_rows(
 				row.name, [("status", row.status, settings.action)], now, frappe.session.user
 			)
-		],
+		]
 	)
-	close_assignments_and_events(rows, now)
+	close_assignments(names, now)
+	cancel_follow_up_events([row.follow_up_event for row in rows if row.follow_up_event], now)
+
+
+def closing_dates_of(row, status: str, now) -> dict:
+	"""The dates a save would stamp (the same rule as the form's)."""
+	return closing_dates(
+		status,
+		row.status,
+		None,
+		None,
+		getdate(now),
+		getdate(row.transaction_date) if row.transaction_date else None,
+	)
 
 
 def replace_lost_reasons(names: list[str], lost_reason: str, now) -> None:
@@ -359,11 +314,10 @@ def replace_lost_reasons(names: list[str], lost_reason: str, now) -> None:
 	)
 
 
-def write_audit_trail(rows: list[dict], settings, now) -> None:
+def write_audit_trail(rows: list[dict], dates: dict, settings, now) -> None:
 	"""What a save would have left: a Version per opportunity, and a comment saying why."""
 	user = frappe.session.user
 	lost = settings.action == LOST_STATUS
-	today = getdate(now)
 	versions, comments = [], []
 	reason = _("Marked {0} automatically: no activity for {1} days.").format(
 		_(settings.action), settings.idle_days
@@ -371,8 +325,11 @@ def write_audit_trail(rows: list[dict], settings, now) -> None:
 	for row in rows:
 		changed = [["status", row.status, settings.action]]
 		if lost:
-			days = max((today - getdate(row.transaction_date)).days, 0) if row.transaction_date else 0
-			changed += [["lost_date", None, str(today)], ["days_to_close", 0, days]]
+			stamped = dates[row.name]
+			changed += [
+				["lost_date", None, str(stamped["lost_date"])],
+				["days_to_close", 0, stamped["days_to_close"]],
+			]
 		data = {"changed": changed, "added": [], "removed": [], "row_changed": [], "data_import": None}
 		if lost:
 			data["added"] = [["lost_reasons", {"lost_reason": settings.lost_reason}]]
@@ -414,27 +371,3 @@ def write_audit_trail(rows: list[dict], settings, now) -> None:
 		],  # fmt: skip
 		comments,
 	)
-
-
-def close_assignments_and_events(rows: list[dict], now) -> None:
-	"""As a save of a closed opportunity would: its open ToDos closed, its follow-up cancelled."""
-	todo, event = frappe.qb.DocType("ToDo"), frappe.qb.DocType("Event")
-	names = [row.name for row in rows]
-	(
-		frappe.qb.update(todo)
-		.set(todo.status, "Closed")
-		.set(todo.modified, now)
-		.where(
-			(todo.reference_type == "Opportunity") & todo.reference_name.isin(names) & (todo.status == "Open")
-		)
-		.run()
-	)
-	events = [row.follow_up_event for row in rows if row.follow_up_event]
-	if events:
-		(
-			frappe.qb.update(event)
-			.set(event.status, "Cancelled")
-			.set(event.modified, now)
-			.where(event.name.isin(events) & (event.status == "Open"))
-			.run()
-		)

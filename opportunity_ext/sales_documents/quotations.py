@@ -11,7 +11,7 @@ import frappe
 from frappe.query_builder import Order
 from frappe.utils import flt, getdate, today
 
-from opportunity_ext import lifecycle
+from opportunity_ext.lifecycle import rules as lifecycle
 
 SETTINGS = "Opportunity Settings"
 

@@ -1,78 +1,10 @@
-"""Assignment of opportunities: the shipped Assignment Rule, and the opportunity owner
-kept in step with the assignment (ToDo) both ways."""
+"""The opportunity owner kept in step with the assignment (ToDo) both ways."""
 
 import frappe
 from frappe.desk.form import assign_to
+from pypika.terms import Field
 
-from opportunity_ext.lifecycle import FINAL_STATUSES
-
-ASSIGNMENT_RULE = "Opportunity Round Robin"
-ASSIGNMENT_ROLE = "Sales User"
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def sales_users(role: str = ASSIGNMENT_ROLE) -> list[str]:
-	"""Enabled desk users with the role."""
-	has_role, user = frappe.qb.DocType("Has Role"), frappe.qb.DocType("User")
-	return (
-		frappe.qb.from_(has_role)
-		.join(user)
-		.on(user.name == has_role.parent)
-		.select(user.name)
-		.distinct()
-		.where(
-			(has_role.role == role)
-			& (has_role.parenttype == "User")
-			& (user.enabled == 1)
-			& (user.user_type == "System User")
-			& user.name.notin(["Administrator", "Guest"])
-		)
-		.orderby(user.name)
-		.run(pluck=True)
-	)
-
-
-def create_assignment_rule() -> None:
-	"""Created once, disabled: an admin reviews the users and enables it. Never
-	overwritten by migrate; removed on uninstall only if nobody changed it."""
-	if frappe.db.exists("Assignment Rule", ASSIGNMENT_RULE):
-		return
-	rule = frappe.get_doc(
-		{
-			"doctype": "Assignment Rule",
-			"name": ASSIGNMENT_RULE,
-			"document_type": "Opportunity",
-			"description": "New opportunities without an owner go round robin to the Sales Users.",
-			"priority": 0,
-			"disabled": 1,
-			"rule": "Round Robin",
-			"assign_condition": 'status == "Open" and not opportunity_owner',
-			"close_condition": f"status in {FINAL_STATUSES!r}",
-			"users": [{"user": user} for user in sales_users()],
-			"assignment_days": [{"day": day} for day in WEEKDAYS],
-		}
-	)
-	rule.insert(ignore_permissions=True)
-	frappe.db.set_default("opportunity_ext_assignment_rule_modified", str(rule.modified))
-
-
-def delete_assignment_rule_if_unchanged() -> None:
-	installed = frappe.db.get_default("opportunity_ext_assignment_rule_modified")
-	modified = frappe.db.get_value("Assignment Rule", ASSIGNMENT_RULE, "modified")
-	if modified and installed and str(modified) == installed:
-		frappe.delete_doc("Assignment Rule", ASSIGNMENT_RULE, ignore_permissions=True, force=True)
-	frappe.db.set_default("opportunity_ext_assignment_rule_modified", None)
-
-
-@frappe.whitelist(methods=["POST"])
-def refresh_assignment_rule_users(role: str = ASSIGNMENT_ROLE) -> list[str]:
-	"""Set the shipped rule's round robin to the current users of `role`."""
-	rule = frappe.get_doc("Assignment Rule", ASSIGNMENT_RULE)
-	rule.check_permission("write")
-	users = sales_users(role)
-	rule.set("users", [{"user": user} for user in users])
-	rule.save()
-	return users
+from opportunity_ext.constants import FINAL_STATUSES
 
 
 def open_assignees(opportunity: str) -> list[str]:
@@ -138,3 +70,40 @@ def sync_owner_to_assignment(todo, method=None) -> None:
 	opportunity.add_comment(
 		"Info", frappe._("Opportunity owner set to {0}: assigned to them.").format(todo.allocated_to)
 	)
+
+
+def close_assignments(opportunities: list[str], now) -> None:
+	"""Bulk `close_all_assignments` for opportunities closed without a save (auto-close)."""
+	todo, opportunity = frappe.qb.DocType("ToDo"), frappe.qb.DocType("Opportunity")
+	(
+		frappe.qb.update(todo)
+		.set(todo.status, "Closed")
+		.set(todo.modified, now)
+		.where(
+			(todo.reference_type == "Opportunity")
+			& todo.reference_name.isin(opportunities)
+			& (todo.status == "Open")
+		)
+		.run()
+	)
+	(
+		frappe.qb.update(opportunity)
+		.set(Field("_assign", table=opportunity), "[]")
+		.where(opportunity.name.isin(opportunities))
+		.run()
+	)
+
+
+def owners_of(rows: list[dict]) -> dict[str, list]:
+	"""The rows by who is warned: the opportunity owner, else its creator, if still an
+	enabled user (a deleted or disabled owner gets nothing)."""
+	candidates = {user for row in rows for user in (row.opportunity_owner, row.owner) if user}
+	enabled = set(
+		frappe.get_all("User", filters={"name": ("in", list(candidates)), "enabled": 1}, pluck="name")
+	)
+	by_owner = {}
+	for row in rows:
+		user = next((u for u in (row.opportunity_owner, row.owner) if u in enabled), None)
+		if user:
+			by_owner.setdefault(user, []).append(row)
+	return by_owner

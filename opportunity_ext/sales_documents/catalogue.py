@@ -8,7 +8,7 @@ from frappe import _
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import cint, flt
 
-from opportunity_ext.pricing import default_selling_price_list, item_price_list_rate
+from opportunity_ext.lifecycle.pricing import default_selling_price_list, item_price_list_rate
 
 PAGE_LENGTH = 20
 MAX_PAGE_LENGTH = 100

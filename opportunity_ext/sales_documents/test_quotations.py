@@ -7,7 +7,8 @@ from erpnext.selling.doctype.quotation.quotation import make_sales_order
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, today
 
-from opportunity_ext.quotations import resync_expired_quotations
+from opportunity_ext.lifecycle.won import declare_opportunity_won
+from opportunity_ext.sales_documents.quotations import resync_expired_quotations
 from opportunity_ext.tests.utils import (
 	make_competitor,
 	make_customer,
@@ -16,7 +17,6 @@ from opportunity_ext.tests.utils import (
 	make_user,
 	make_won_reason,
 )
-from opportunity_ext.won import declare_opportunity_won
 
 LOST_REASON = "Price too high"
 

@@ -5,7 +5,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import today
 
-from opportunity_ext.catalogue import get_catalogue_items, get_item_groups, set_keep_open
+from opportunity_ext.sales_documents.catalogue import get_catalogue_items, get_item_groups, set_keep_open
 from opportunity_ext.tests.utils import company, make_item, make_item_price, make_user
 
 

@@ -6,9 +6,9 @@ from erpnext.crm.doctype.opportunity.opportunity import make_quotation, make_sup
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, today
 
-from opportunity_ext.balance import get_balances
-from opportunity_ext.mappers import CustomerRequiredError, make_sales_invoice
-from opportunity_ext.setup.custom_fields import PURCHASE_PROCESS_INDIVIDUAL
+from opportunity_ext.balance.ledger import get_balances
+from opportunity_ext.constants import PURCHASE_PROCESS_INDIVIDUAL
+from opportunity_ext.sales_documents.mappers import CustomerRequiredError, make_sales_invoice
 from opportunity_ext.tests.utils import (
 	company,
 	make_campaign,

@@ -7,8 +7,9 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, get_datetime, getdate, now_datetime
 
-from opportunity_ext import auto_close
-from opportunity_ext.auto_close import STOCK_JOB_METHOD, process_stale_opportunities, run_daily
+from opportunity_ext.automation import auto_close
+from opportunity_ext.automation.auto_close import process_stale_opportunities, run_daily
+from opportunity_ext.setup.stock_job import STOCK_JOB_METHOD
 from opportunity_ext.tests.utils import make_lost_reason, make_opportunity, make_user
 
 NOW = get_datetime(now_datetime()).replace(microsecond=0)

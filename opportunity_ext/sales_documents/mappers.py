@@ -5,7 +5,7 @@ from erpnext.controllers.accounts_controller import get_default_taxes_and_charge
 from frappe import _
 from frappe.model.mapper import get_mapped_doc
 
-from opportunity_ext.links import opportunity_customer
+from opportunity_ext.sales_documents.links import opportunity_customer
 
 
 class CustomerRequiredError(frappe.ValidationError):

@@ -11,8 +11,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, today
 from freezegun import freeze_time
 
-from opportunity_ext import history
-from opportunity_ext.auto_close import process_stale_opportunities
+from opportunity_ext.automation.auto_close import process_stale_opportunities
+from opportunity_ext.lifecycle import history
 from opportunity_ext.opportunity_ext.report.pipeline_changes.pipeline_changes import (
 	execute as pipeline_changes,
 )
@@ -47,15 +47,11 @@ def rows_of(opportunity: str) -> list[tuple]:
 
 def digests_for(user: str) -> list[tuple[str, str]]:
 	"""(subject, html) of each e-mail queued for the user about opportunities."""
-	queue = frappe.qb.DocType("Email Queue")
-	recipient = frappe.qb.DocType("Email Queue Recipient")
-	messages = (
-		frappe.qb.from_(queue)
-		.join(recipient)
-		.on(recipient.parent == queue.name)
-		.select(queue.message)
-		.where((recipient.recipient == user) & (queue.reference_doctype == "Opportunity"))
-		.run(pluck=True)
+	queued = frappe.get_all("Email Queue Recipient", filters={"recipient": user}, pluck="parent")
+	messages = frappe.get_all(
+		"Email Queue",
+		filters={"name": ("in", queued or [""]), "reference_doctype": "Opportunity"},
+		pluck="message",
 	)
 	found = []
 	for raw in messages:

@@ -13,7 +13,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Max, Min, Sum
 from frappe.query_builder.terms import ParameterizedValueWrapper as ValueWrapper
 
-from opportunity_ext.links import LINKED_VOUCHER_TYPES
+from opportunity_ext.sales_documents.links import LINKED_VOUCHER_TYPES
 
 BALANCE_KEYS = ("debit", "credit", "invoiced", "returned", "paid", "balance", "balance_in_account_currency")
 MAX_OPPORTUNITIES_PER_REQUEST = 500
