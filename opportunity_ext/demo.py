@@ -13,9 +13,10 @@ import random
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, flt, getdate, today
+from frappe.utils import add_days, flt, get_datetime, getdate, today
 
 from opportunity_ext.constants import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
+from opportunity_ext.lifecycle import history
 from opportunity_ext.lifecycle import rules as lifecycle
 
 RECORD = "Opportunity Demo Record"
@@ -114,6 +115,7 @@ class DemoMaker:
 		self.make_parties()
 		for number in range(self.count):
 			self.make_opportunity(number)
+		history.refresh_all_stalled()
 		return summary()
 
 	# --- masters ---------------------------------------------------------------------------------
@@ -332,6 +334,7 @@ class DemoMaker:
 		elif values["probability"] >= 50:
 			values["forecast_category"] = lifecycle.FORECAST_BEST_CASE
 		opportunity = self.insert(values)
+		backdate_opening(opportunity.name, opened)
 
 		age = (self.today - getdate(opened)).days
 		outcome = rng.random()
@@ -440,6 +443,19 @@ class DemoMaker:
 		credit_note.submit()
 		self.record(credit_note)
 		self.credit_note_made = True
+
+
+def backdate_opening(opportunity: str, on) -> None:
+	"""Demo history: a deal opened in the past has been in its first stage since that day
+	(what its history would say had it been recorded then)."""
+	on = get_datetime(f"{on} 09:00:00")
+	frappe.db.set_value("Opportunity", opportunity, "stage_entered_on", on, update_modified=False)
+	frappe.db.set_value(
+		history.HISTORY,
+		{"opportunity": opportunity},
+		{"changed_on": on, "creation": on},
+		update_modified=False,
+	)
 
 
 def backdate_closing(opportunity: str, on) -> None:

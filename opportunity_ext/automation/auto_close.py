@@ -237,10 +237,10 @@ def close(rows: list[dict], settings, now) -> None:
 	"""What a save of each opportunity with the new status would do, written in bulk."""
 	opportunity = frappe.qb.DocType("Opportunity")
 	names = [row.name for row in rows]
-	dates = {row.name: closing_dates_of(row, settings.action, now) for row in rows}
 	days_to_close = Case()
-	for name, stamped in dates.items():
-		days_to_close = days_to_close.when(opportunity.name == name, stamped["days_to_close"])
+	for row in rows:
+		row.closing = closing_dates_of(row, settings.action, now)
+		days_to_close = days_to_close.when(opportunity.name == row.name, row.closing["days_to_close"])
 	(
 		frappe.qb.update(opportunity)
 		.set(opportunity.status, settings.action)
@@ -254,7 +254,7 @@ def close(rows: list[dict], settings, now) -> None:
 	)
 	if settings.action == LOST_STATUS:
 		replace_lost_reasons(names, settings.lost_reason, now)
-	write_audit_trail(rows, dates, settings, now)
+	write_audit_trail(rows, settings, now)
 	history.insert_history(
 		[
 			history_row
@@ -314,7 +314,7 @@ def replace_lost_reasons(names: list[str], lost_reason: str, now) -> None:
 	)
 
 
-def write_audit_trail(rows: list[dict], dates: dict, settings, now) -> None:
+def write_audit_trail(rows: list[dict], settings, now) -> None:
 	"""What a save would have left: a Version per opportunity, and a comment saying why."""
 	user = frappe.session.user
 	lost = settings.action == LOST_STATUS
@@ -325,7 +325,7 @@ def write_audit_trail(rows: list[dict], dates: dict, settings, now) -> None:
 	for row in rows:
 		changed = [["status", row.status, settings.action]]
 		if lost:
-			stamped = dates[row.name]
+			stamped = row.closing  # set by close()
 			changed += [
 				["lost_date", None, str(stamped["lost_date"])],
 				["days_to_close", 0, stamped["days_to_close"]],

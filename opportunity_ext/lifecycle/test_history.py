@@ -22,6 +22,7 @@ from opportunity_ext.opportunity_ext.report.stage_conversion.stage_conversion im
 from opportunity_ext.opportunity_ext.report.stage_duration.stage_duration import execute as stage_duration
 from opportunity_ext.tests.utils import (
 	company,
+	forget_outgoing_email_account,
 	make_customer,
 	make_item,
 	make_opportunity,
@@ -163,6 +164,7 @@ class TestHistory(FrappeTestCase):
 		opportunity = self.moved()  # stalled from START + 10 days
 		frappe.db.set_value("Opportunity", opportunity.name, "opportunity_owner", owner)
 		make_outgoing_email_account()
+		self.addCleanup(forget_outgoing_email_account)
 		with freeze_time(add_days(START, 15)):
 			history.refresh_stalled_and_send_digests()
 			self.assertEqual(digests_for(owner), [], "the digest is off by default")

@@ -1,5 +1,5 @@
-from opportunity_ext.setup import create_default_settings
 from opportunity_ext.setup.assignment_rule import create_assignment_rule
+from opportunity_ext.setup.install import create_default_settings
 
 
 def execute():

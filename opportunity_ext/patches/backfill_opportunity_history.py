@@ -1,5 +1,5 @@
 from opportunity_ext.lifecycle.history import backfill
-from opportunity_ext.setup import apply_customizations
+from opportunity_ext.setup.install import apply_customizations
 
 
 def execute():

@@ -1,6 +1,6 @@
 import frappe
 
-from opportunity_ext.setup import create_default_settings
+from opportunity_ext.setup.install import create_default_settings
 
 CONVENTIONS = ("persian_jalali_dates", "persian_digits", "thai_buddhist_era")
 

@@ -7,9 +7,9 @@ from frappe.installer import install_app, remove_app
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime, today
 
-from opportunity_ext.setup import after_migrate, property_setter_filters
 from opportunity_ext.setup.assignment_rule import ASSIGNMENT_RULE
 from opportunity_ext.setup.custom_fields import CUSTOM_FIELDS
+from opportunity_ext.setup.install import after_migrate, property_setter_filters
 from opportunity_ext.setup.kanban import KANBAN_BOARD
 from opportunity_ext.setup.property_setters import PROPERTY_SETTERS
 from opportunity_ext.setup.stock_job import STOCK_JOB_METHOD

@@ -239,5 +239,11 @@ def make_outgoing_email_account() -> str:
 			"password": "not-sent-in-tests",
 		}
 	).insert(ignore_permissions=True)
-	frappe.local.outgoing_email_account = {}  # Frappe caches "no account" per request
+	forget_outgoing_email_account()
 	return account.name
+
+
+def forget_outgoing_email_account() -> None:
+	"""Frappe caches the outgoing account per process: after a test's rollback a cached
+	account would make later tests send (and commit) e-mail."""
+	frappe.local.outgoing_email_account = {}

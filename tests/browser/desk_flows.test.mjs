@@ -506,6 +506,19 @@ function flows(lang) {
 			}
 			await shot(page, lang, "09b-kanban");
 			assert.equal(await stage(), "Qualification");
+			// the demo's older open deals have stalled: their cards carry the red mark, a new one not
+			const stalled = await page.evaluate(() => (cur_list.data.find((doc) => doc.is_stalled) || {}).name);
+			assert.ok(stalled, "the demo has stalled deals on the board");
+			const server = await call(page, "frappe.client.get_value", {
+				doctype: "Opportunity",
+				filters: { name: stalled },
+				fieldname: "is_stalled",
+			});
+			assert.equal(server.is_stalled, 1);
+			const stalledCard = page.locator(`.kanban-card-wrapper[data-name="${encodeURIComponent(stalled)}"]`);
+			await stalledCard.scrollIntoViewIfNeeded();
+			await stalledCard.locator(".opportunity-stalled").waitFor();
+			assert.equal(await card.locator(".opportunity-stalled").count(), 0);
 		});
 
 		test("the Opportunities workspace", async () => {
