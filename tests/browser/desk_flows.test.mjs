@@ -512,12 +512,13 @@ function flows(lang) {
 			const server = await call(page, "frappe.client.get_value", {
 				doctype: "Opportunity",
 				filters: { name: stalled },
-				fieldname: "is_stalled",
+				fieldname: ["is_stalled", "party_name"],
 			});
 			assert.equal(server.is_stalled, 1);
 			const stalledCard = page.locator(`.kanban-card-wrapper[data-name="${encodeURIComponent(stalled)}"]`);
 			await stalledCard.scrollIntoViewIfNeeded();
 			await stalledCard.locator(".opportunity-stalled").waitFor();
+			assert.ok((await stalledCard.innerText()).includes(server.party_name), "the card shows its party");
 			assert.equal(await card.locator(".opportunity-stalled").count(), 0);
 		});
 
