@@ -164,3 +164,17 @@ def stage_order_case(column):
 	for position, stage in enumerate(ordered, start=1):
 		case = case.when(column == stage.name, position)
 	return case.else_(0) if ordered else None
+
+
+def period_of(day_field, period: str):
+	"""SQL: the period key of a date column, as `forecast.period_key` makes it in Python
+	("2026-11", "2026-Q4")."""
+	from frappe.query_builder import CustomFunction
+	from frappe.query_builder.functions import Concat
+
+	from opportunity_ext.lifecycle import forecast
+
+	if period == forecast.QUARTER:
+		year, quarter = CustomFunction("YEAR", ["day"]), CustomFunction("QUARTER", ["day"])
+		return Concat(year(day_field), "-Q", quarter(day_field))
+	return CustomFunction("DATE_FORMAT", ["day", "format"])(day_field, "%Y-%m")

@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Avg, Count, Sum
-from frappe.utils import add_months, flt, get_last_day, getdate, today
+from frappe.utils import add_months, flt, getdate, today
 
 from opportunity_ext.constants import LOST_STATUS, OPEN_STATUSES, WON_STATUS
 from opportunity_ext.lifecycle import forecast
@@ -77,24 +77,40 @@ def get_data(filters, field: str, period: str, start, end) -> list[dict]:
 		else:
 			total.lost += 1
 
+	# deals by when they were opened and closed (open: none), counted once; the open deals
+	# at each period's end are summed from these few rows instead of a query a period
+	closed_or_open_on = (
+		Case()
+		.when(opportunity.status == WON_STATUS, opportunity.won_date)
+		.when(opportunity.status == LOST_STATUS, opportunity.lost_date)
+		.else_(None)
+	)
+	opened_key, closed_key = (
+		utils.period_of(opportunity.transaction_date, period),
+		utils.period_of(closed_or_open_on, period),
+	)
+	spans = (
+		frappe.qb.from_(opportunity)
+		.select(group, opened_key, closed_key, Count(opportunity.name))
+		.where(
+			allowed
+			& (opportunity.transaction_date <= end)
+			& (
+				opportunity.status.isin(OPEN_STATUSES)
+				| ((opportunity.status == WON_STATUS) & opportunity.won_date.isnotnull())
+				| ((opportunity.status == LOST_STATUS) & opportunity.lost_date.isnotnull())
+			)
+		)
+		.groupby(group, opened_key, closed_key)
+		.run()
+	)
+
 	rows, previous = [], {}
 	for key in forecast.periods_between(start, end, period):
-		period_end = period_last_day(key, period)
-		open_at_end = dict(  # open when the period ended: opened by then, not yet closed
-			frappe.qb.from_(opportunity)
-			.select(group, Count(opportunity.name))
-			.where(
-				allowed
-				& (opportunity.transaction_date <= period_end)
-				& (
-					opportunity.status.isin(OPEN_STATUSES)
-					| ((opportunity.status == WON_STATUS) & (opportunity.won_date > period_end))
-					| ((opportunity.status == LOST_STATUS) & (opportunity.lost_date > period_end))
-				)
-			)
-			.groupby(group)
-			.run()
-		)
+		open_at_end = {}  # opened by the period's end, not yet closed then
+		for group_value, opened, closed, count in spans:
+			if opened <= key and (closed is None or closed > key):
+				open_at_end[group_value] = open_at_end.get(group_value, 0) + count
 		for group_value in sorted({*open_at_end, *(g for p, g in stats if p == key)}, key=lambda g: g or ""):
 			total = stats.get((key, group_value), frappe._dict(won=0, lost=0, won_amount=0.0, won_days=0))
 			average_won = total.won_amount / total.won if total.won else 0
@@ -120,12 +136,6 @@ def get_data(filters, field: str, period: str, start, end) -> list[dict]:
 			)
 			previous[group_value] = value
 	return rows
-
-
-def period_last_day(key: str, period: str):
-	year, part = key.split("-")
-	month = int(part[1:]) * 3 if period == forecast.QUARTER else int(part)
-	return get_last_day(f"{year}-{month:02d}-01")
 
 
 def get_columns(group_by: str) -> list[dict]:

@@ -27,9 +27,6 @@ GROUPS = {
 	"Company": "company",
 }
 CATEGORY_COLUMNS = {FORECAST_COMMIT: "commit", FORECAST_BEST_CASE: "best_case", FORECAST_PIPELINE: "pipeline"}
-DateFormat = CustomFunction("DATE_FORMAT", ["day", "format"])
-Year = CustomFunction("YEAR", ["day"])
-Quarter = CustomFunction("QUARTER", ["day"])
 
 
 @frappe.read_only()
@@ -48,12 +45,6 @@ def execute(filters=None):
 	return get_columns(group_by), rows, None, get_chart(rows)
 
 
-def period_of(day_field, period: str):
-	if period == forecast.QUARTER:
-		return Concat(Year(day_field), "-Q", Quarter(day_field))
-	return DateFormat(day_field, "%Y-%m")
-
-
 def get_data(filters, period: str, group_by: str, start, end) -> list[dict]:
 	opportunity = frappe.qb.DocType("Opportunity")
 	group = opportunity[GROUPS[group_by]]
@@ -63,7 +54,7 @@ def get_data(filters, period: str, group_by: str, start, end) -> list[dict]:
 	open_deals = (
 		frappe.qb.from_(opportunity)
 		.select(
-			period_of(opportunity.expected_closing, period).as_("period"),
+			utils.period_of(opportunity.expected_closing, period).as_("period"),
 			group.as_("group_value"),
 			opportunity.forecast_category,
 			Sum(amount).as_("amount"),
@@ -75,13 +66,13 @@ def get_data(filters, period: str, group_by: str, start, end) -> list[dict]:
 			& opportunity.status.isin(OPEN_STATUSES)
 			& (in_range | opportunity.expected_closing.isnull())
 		)
-		.groupby(period_of(opportunity.expected_closing, period), group, opportunity.forecast_category)
+		.groupby(utils.period_of(opportunity.expected_closing, period), group, opportunity.forecast_category)
 		.run(as_dict=True)
 	)
 	won = (
 		frappe.qb.from_(opportunity)
 		.select(
-			period_of(opportunity.won_date, period).as_("period"),
+			utils.period_of(opportunity.won_date, period).as_("period"),
 			group.as_("group_value"),
 			Sum(amount).as_("amount"),
 		)
@@ -91,7 +82,7 @@ def get_data(filters, period: str, group_by: str, start, end) -> list[dict]:
 			& (opportunity.won_date >= start)
 			& (opportunity.won_date <= end)
 		)
-		.groupby(period_of(opportunity.won_date, period), group)
+		.groupby(utils.period_of(opportunity.won_date, period), group)
 		.run(as_dict=True)
 	)
 
