@@ -1,9 +1,11 @@
 """What the app's reports share: their filters, applied with the user's permissions."""
 
+import re
+
 import frappe
 from frappe import _
 from frappe.utils import getdate
-from pypika.terms import ContainsCriterion, LiteralValue
+from pypika.terms import ContainsCriterion, Criterion, LiteralValue
 
 from opportunity_ext.constants import OPEN_STATUSES  # noqa: F401 (the reports' import)
 
@@ -52,10 +54,31 @@ def permitted_opportunities_query(filters: dict, date_field: str | None = "trans
 	)
 
 
+class SqlCriterion(Criterion):
+	"""A condition written in SQL, combinable with the query builder's `&` and `|`."""
+
+	def __init__(self, sql: str):
+		super().__init__()
+		self.sql = sql
+
+	def get_sql(self, **kwargs) -> str:
+		return self.sql
+
+
+PERMITTED_QUERY = re.compile(
+	r"^\s*select `tabOpportunity`.`name`\s+from `tabOpportunity`\s*(?:where (.*))?$", re.S | re.I
+)
+
+
 def permitted(table, filters: dict, date_field: str | None = "transaction_date"):
 	"""Criterion: `table` (Opportunity) rows the user may read that match the filters."""
 	# the query runs with named parameters: a literal % must reach the driver doubled
 	sql = permitted_opportunities_query(filters, date_field).replace("%", "%%")
+	plain = PERMITTED_QUERY.match(sql)
+	if plain and table.get_table_name() == "tabOpportunity" and not table.alias:
+		# the same table, no join: its conditions apply to the report's rows directly, without
+		# looking each row up again in a subquery
+		return SqlCriterion(f"({plain.group(1)})" if plain.group(1) else "1=1")
 	return ContainsCriterion(table.name, LiteralValue(f"({sql})"))
 
 
