@@ -15,6 +15,7 @@ import time
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
+from benchmarks.common import median_seconds
 from opportunity_ext.balance.ledger import get_balances
 from opportunity_ext.tests.utils import company, make_customer, make_item
 
@@ -25,16 +26,6 @@ COLUMN_OPPORTUNITIES = 1_000
 PROBE_PAIRS = 12  # as many invoices and payments as an average opportunity has at 1M
 CHUNK = 20_000
 PREFIX = "BENCH-"
-
-
-def timed(fn, repeat: int) -> float:
-	"""Median seconds of `repeat` calls."""
-	samples = []
-	for _ in range(repeat):
-		start = time.perf_counter()
-		fn()
-		samples.append(time.perf_counter() - start)
-	return statistics.median(samples)
 
 
 def bulk(doctype: str, fields: list[str], rows) -> None:
@@ -181,7 +172,7 @@ def getdoc_time(name: str, repeat: int) -> float:
 		frappe.response.docs = []
 
 	load()  # warm caches
-	return timed(load, repeat)
+	return median_seconds(load, repeat)
 
 
 def run(opportunity_count: int = OPPORTUNITIES, large_gl_entries: int = LARGE_GL_ENTRIES):
@@ -200,7 +191,7 @@ def run(opportunity_count: int = OPPORTUNITIES, large_gl_entries: int = LARGE_GL
 
 	seeder.grow_to(SMALL_GL_ENTRIES, others)
 	analyze()
-	small = timed(lambda: get_balances([probe]), 50)
+	small = median_seconds(lambda: get_balances([probe]), 50)
 	probe_small = get_balances([probe])[probe]["balance"]
 
 	print(f"seeding up to {large_gl_entries} GL entries ...", flush=True)
@@ -208,10 +199,10 @@ def run(opportunity_count: int = OPPORTUNITIES, large_gl_entries: int = LARGE_GL
 	seeder.grow_to(large_gl_entries, others)
 	print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
 	analyze()
-	large = timed(lambda: get_balances([probe]), 50)
+	large = median_seconds(lambda: get_balances([probe]), 50)
 
 	column = opportunities[:COLUMN_OPPORTUNITIES]
-	bulk_time = timed(lambda: get_balances(column), 5)
+	bulk_time = median_seconds(lambda: get_balances(column), 5)
 	started = time.perf_counter()
 	naive = naive_balances(column)
 	naive_time = time.perf_counter() - started

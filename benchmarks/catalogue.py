@@ -13,6 +13,7 @@ import time
 import frappe
 from frappe.utils import now_datetime, today
 
+from benchmarks.common import median_seconds
 from opportunity_ext.sales_documents.catalogue import get_catalogue_items, get_item_groups
 from opportunity_ext.tests.utils import company
 
@@ -44,12 +45,7 @@ def seed(count: int) -> list[str]:
 
 
 def median_ms(call, repeat: int = 5) -> float:
-	samples = []
-	for _ in range(repeat):
-		start = time.perf_counter()
-		call()
-		samples.append(time.perf_counter() - start)
-	return statistics.median(samples) * 1000
+	return median_seconds(call, repeat) * 1000
 
 
 def run(count: int = 100_000):
