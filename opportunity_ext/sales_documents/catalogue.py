@@ -9,6 +9,7 @@ from frappe.query_builder.functions import Count, Sum
 from frappe.utils import cint, flt
 
 from opportunity_ext.lifecycle.pricing import default_selling_price_list, item_price_list_rate
+from opportunity_ext.utils.permissions import readable
 
 PAGE_LENGTH = 20
 MAX_PAGE_LENGTH = 100
@@ -94,10 +95,6 @@ def get_catalogue_items(
 			| item.description.like(pattern)
 			| item.name.isin(by_barcode)
 		)
-	# the user's item permissions: frappe.get_list's own conditions on the same rows
-	permitted = frappe.get_list(
-		"Item", fields=["`tabItem`.`name`"], order_by="", limit_page_length=0, run=False
-	)
 	rows = (
 		frappe.qb.from_(item)
 		.select(
@@ -108,7 +105,7 @@ def get_catalogue_items(
 			item.is_stock_item,
 			item.variant_of,
 		)
-		.where(condition & item.name.isin(frappe.qb.terms.LiteralValue(f"({permitted})")))
+		.where(condition & readable(item, "Item"))  # the user's item permissions
 		.orderby(item.item_name)
 		.limit(page_length + 1)
 		.offset(start)

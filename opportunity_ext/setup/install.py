@@ -6,6 +6,7 @@ from frappe.custom.doctype.property_setter.property_setter import make_property_
 
 from opportunity_ext.lifecycle.history import backfill as backfill_history
 from opportunity_ext.setup.custom_fields import CUSTOM_FIELDS
+from opportunity_ext.setup.indexes import add_indexes, remove_indexes
 from opportunity_ext.setup.permissions import grant_permissions, revoke_permissions
 from opportunity_ext.setup.property_setters import PROPERTY_SETTERS
 
@@ -22,6 +23,7 @@ def after_install():
 	create_assignment_rule()
 	create_kanban_board()
 	grant_permissions()
+	add_indexes()
 	backfill_history()
 
 
@@ -29,6 +31,7 @@ def after_migrate():
 	from opportunity_ext.setup.stock_job import sync_stock_job
 
 	apply_customizations()
+	add_indexes()
 	sync_stock_job()
 
 
@@ -42,6 +45,7 @@ def before_uninstall():
 	restore_stock_job()
 	delete_kanban_board()
 	revoke_permissions()
+	remove_indexes()
 	stop_printing_with_chromium()
 
 

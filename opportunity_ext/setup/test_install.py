@@ -9,6 +9,7 @@ from frappe.utils import add_days, now_datetime, today
 
 from opportunity_ext.setup.assignment_rule import ASSIGNMENT_RULE
 from opportunity_ext.setup.custom_fields import CUSTOM_FIELDS
+from opportunity_ext.setup.indexes import INDEXES
 from opportunity_ext.setup.install import after_migrate, property_setter_filters
 from opportunity_ext.setup.kanban import KANBAN_BOARD
 from opportunity_ext.setup.property_setters import PROPERTY_SETTERS
@@ -52,6 +53,8 @@ def leftovers() -> dict:
 			"Property Setter", property_setter_filters(setter)
 		)
 	found["tables"] = len(frappe.db.sql("show tables like 'tabOpportunity Won Reason%%'"))
+	for doctype, name, _columns in INDEXES:
+		found[f"index {name}"] = int(bool(frappe.db.has_index(f"tab{doctype}", name)))
 	return {what: count for what, count in found.items() if count}
 
 

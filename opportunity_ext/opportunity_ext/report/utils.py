@@ -5,9 +5,9 @@ import re
 import frappe
 from frappe import _
 from frappe.utils import getdate
-from pypika.terms import ContainsCriterion, Criterion, LiteralValue
 
 from opportunity_ext.constants import OPEN_STATUSES  # noqa: F401 (the reports' import)
+from opportunity_ext.utils.permissions import readable
 
 # Filters every report offers, each an Opportunity field of the same name.
 FIELD_FILTERS = (
@@ -40,46 +40,9 @@ def opportunity_filters(filters: dict, date_field: str | None = "transaction_dat
 	return conditions
 
 
-def permitted_opportunities_query(filters: dict, date_field: str | None = "transaction_date") -> str:
-	"""SQL selecting the names of the opportunities the user may read that match the filters.
-
-	Built by frappe.get_list, so role permissions, user permissions and sharing apply."""
-	return frappe.get_list(
-		"Opportunity",
-		filters=opportunity_filters(filters, date_field),
-		fields=["`tabOpportunity`.`name`"],
-		order_by="",
-		limit_page_length=0,
-		run=False,
-	)
-
-
-class SqlCriterion(Criterion):
-	"""A condition written in SQL, combinable with the query builder's `&` and `|`."""
-
-	def __init__(self, sql: str):
-		super().__init__()
-		self.sql = sql
-
-	def get_sql(self, **kwargs) -> str:
-		return self.sql
-
-
-PERMITTED_QUERY = re.compile(
-	r"^\s*select `tabOpportunity`.`name`\s+from `tabOpportunity`\s*(?:where (.*))?$", re.S | re.I
-)
-
-
 def permitted(table, filters: dict, date_field: str | None = "transaction_date"):
 	"""Criterion: `table` (Opportunity) rows the user may read that match the filters."""
-	# the query runs with named parameters: a literal % must reach the driver doubled
-	sql = permitted_opportunities_query(filters, date_field).replace("%", "%%")
-	plain = PERMITTED_QUERY.match(sql)
-	if plain and table.get_table_name() == "tabOpportunity" and not table.alias:
-		# the same table, no join: its conditions apply to the report's rows directly, without
-		# looking each row up again in a subquery
-		return SqlCriterion(f"({plain.group(1)})" if plain.group(1) else "1=1")
-	return ContainsCriterion(table.name, LiteralValue(f"({sql})"))
+	return readable(table, "Opportunity", opportunity_filters(filters, date_field))
 
 
 def closed_in_range(opportunity, filters: dict):

@@ -1,0 +1,26 @@
+"""Indexes the app adds to ERPNext's tables for its own queries; removed on uninstall."""
+
+import frappe
+
+# doctype, index name, columns
+INDEXES = (
+	# the catalogue's Item Group tree counts the sellable items of each group: read from the
+	# index alone instead of every item row
+	(
+		"Item",
+		"opportunity_ext_sellable_by_group",
+		("item_group", "disabled", "is_sales_item", "has_variants"),
+	),
+)
+
+
+def add_indexes() -> None:
+	for doctype, name, columns in INDEXES:
+		if not frappe.db.has_index(f"tab{doctype}", name):
+			frappe.db.add_index(doctype, list(columns), index_name=name)
+
+
+def remove_indexes() -> None:
+	for doctype, name, _columns in INDEXES:
+		if frappe.db.has_index(f"tab{doctype}", name):
+			frappe.db.sql_ddl(f"alter table `tab{doctype}` drop index `{name}`")
