@@ -9,7 +9,6 @@ baseline measured in the same run, and the Opportunity form's load (getdoc) with
 without the balance section (goal: <= +10 %).
 """
 
-import statistics
 import time
 
 import frappe

@@ -7,9 +7,6 @@ Prints the median server time of a group's first page, a later page, and a searc
 under 150 ms a page), and of the group tree with its counts.
 """
 
-import statistics
-import time
-
 import frappe
 from frappe.utils import now_datetime, today
 

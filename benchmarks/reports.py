@@ -7,10 +7,6 @@ Goal: at most 10x the time for 10x the opportunities (linear or better), which a
 per-row query would break.
 """
 
-import importlib
-import statistics
-import time
-
 import frappe
 from frappe.utils import add_days, now_datetime, today
 

@@ -95,7 +95,7 @@ def close_assignments(opportunities: list[str], now) -> None:
 
 
 def owners_of(rows: list[dict]) -> dict[str, list]:
-	"""The rows by who is warned: the opportunity owner, else its creator, if still an
+	"""The rows by who hears of them (warnings, digests): the opportunity owner, else its creator, if still an
 	enabled user (a deleted or disabled owner gets nothing)."""
 	candidates = {user for row in rows for user in (row.opportunity_owner, row.owner) if user}
 	enabled = set(

@@ -16,15 +16,14 @@ from frappe import _
 from frappe.query_builder import Case, Order
 from frappe.query_builder.functions import Coalesce
 from frappe.utils import add_to_date, cint, get_datetime, getdate, now_datetime
-from pypika.terms import ExistsCriterion, Field
+from pypika.terms import ExistsCriterion
 
 from opportunity_ext.automation.assignment import close_assignments, owners_of
 from opportunity_ext.automation.follow_up import cancel_follow_up_events
-from opportunity_ext.constants import LOST_STATUS
+from opportunity_ext.constants import LOST_STATUS, SETTINGS
 from opportunity_ext.lifecycle import history
 from opportunity_ext.lifecycle.rules import closing_dates
 
-SETTINGS = "Opportunity Settings"
 BATCH_SIZE = 500
 SAVEPOINT = "oppext_auto_close_batch"
 

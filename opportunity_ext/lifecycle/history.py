@@ -22,7 +22,7 @@ from frappe.utils import cint, flt, get_datetime, getdate, now_datetime
 from frappe.utils.caching import request_cache
 
 from opportunity_ext.automation.assignment import owners_of
-from opportunity_ext.constants import OPEN_STATUSES
+from opportunity_ext.constants import OPEN_STATUSES, SETTINGS
 from opportunity_ext.printing.jinja import is_rtl_language
 from opportunity_ext.utils.bulk import insert_rows, secondary_indexes_dropped
 
@@ -36,6 +36,7 @@ LARGE_BACKFILL = 20_000
 DIGEST_FIELDS = (
 	"name",
 	"title",
+	"is_stalled",
 	"sales_stage",
 	"stage_entered_on",
 	"opportunity_amount",
@@ -214,7 +215,7 @@ def refresh_stalled_and_send_digests() -> None:
 def send_stalled_digests() -> int:
 	"""When Opportunity Settings asks for it: one e-mail to each owner listing their stalled
 	opportunities, in the owner's language. Returns how many owners were written to."""
-	if not frappe.db.get_single_value("Opportunity Settings", "stalled_digest_enabled"):
+	if not frappe.db.get_single_value(SETTINGS, "stalled_digest_enabled"):
 		return 0
 	from frappe.email.doctype.email_account.email_account import EmailAccount
 
@@ -256,27 +257,28 @@ def send_stalled_digests() -> int:
 
 def stalled_deal(row, limits: dict, now) -> dict:
 	"""One line of the digest, its words in the language being rendered."""
+	note = stalled_note(row, limits, now)
 	return {
 		"name": row.name,
 		"title": row.title or row.name,
 		"url": frappe.utils.get_url_to_form("Opportunity", row.name),
-		"note": _("{0} days in {1}, stalled after {2}").format(
-			int(days_between(row.stage_entered_on, now)), _(row.sales_stage), limits.get(row.sales_stage)
-		),
+		"note": _("{0} days in {1}, stalled after {2}").format(note["days"], _(note["stage"]), note["limit"]),
 		"amount": frappe.utils.fmt_money(row.opportunity_amount, currency=row.currency)
 		if row.opportunity_amount
 		else "",
 	}
 
 
-def stalled_note(doc) -> dict | None:
-	"""For the form: days in the stage and the stage's limit, when the deal is stalled."""
+def stalled_note(doc, limits: dict | None = None, now=None) -> dict | None:
+	"""For the form and the digest: days in the stage and the stage's limit, when the deal is
+	stalled (`limits` and `now` given when many deals are described at once)."""
 	if not doc.get("is_stalled") or not doc.get("stage_entered_on"):
 		return None
+	limits = stalled_after_days() if limits is None else limits
 	return {
-		"days": int(days_between(doc.stage_entered_on, now_datetime())),
+		"days": int(days_between(doc.stage_entered_on, now or now_datetime())),
 		"stage": doc.sales_stage,
-		"limit": stalled_after_days().get(doc.sales_stage),
+		"limit": limits.get(doc.sales_stage),
 	}
 
 
@@ -300,9 +302,10 @@ def backfill(batch_size: int = BATCH_SIZE) -> int:
 	with secondary_indexes_dropped(HISTORY, ("changed_on", "modified")) if large else nullcontext():
 		written = 0
 		for start in range(0, len(names), batch_size):
-			rows = backfill_rows(names[start : start + batch_size])
+			batch = names[start : start + batch_size]
+			rows = backfill_rows(batch)
 			insert_history(rows)
-			set_stage_entries(names[start : start + batch_size])
+			set_stage_entries(batch)
 			written += len(rows)
 			if not frappe.flags.in_test:
 				frappe.db.commit()

@@ -3,7 +3,7 @@ exact figures against Sales Person targets and their monthly distribution."""
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, getdate, today
+from frappe.utils import getdate, today
 
 from opportunity_ext.dashboards import get_attainment_this_quarter
 from opportunity_ext.lifecycle import forecast

@@ -3,12 +3,11 @@ stalled deals; and the exact figures of the history reports."""
 
 import email
 from email.header import decode_header, make_header
-from unittest.mock import patch
 
 import frappe
 from erpnext.crm.doctype.opportunity.opportunity import make_quotation
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, today
+from frappe.utils import add_days, get_datetime, now_datetime, today
 from freezegun import freeze_time
 
 from opportunity_ext.automation.auto_close import process_stale_opportunities

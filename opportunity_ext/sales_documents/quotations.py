@@ -11,9 +11,8 @@ import frappe
 from frappe.query_builder import Order
 from frappe.utils import flt, getdate, today
 
+from opportunity_ext.constants import SETTINGS
 from opportunity_ext.lifecycle import rules as lifecycle
-
-SETTINGS = "Opportunity Settings"
 
 
 def submitted_quotations(opportunity: str) -> list[dict]:

@@ -1,12 +1,9 @@
 """What the app's reports share: their filters, applied with the user's permissions."""
 
-import re
-
 import frappe
 from frappe import _
 from frappe.utils import getdate
 
-from opportunity_ext.constants import OPEN_STATUSES  # noqa: F401 (the reports' import)
 from opportunity_ext.utils.permissions import readable
 
 # Filters every report offers, each an Opportunity field of the same name.

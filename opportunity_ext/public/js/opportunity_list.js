@@ -6,10 +6,16 @@ frappe.listview_settings["Opportunity"] = frappe.listview_settings["Opportunity"
 	const settings = frappe.listview_settings["Opportunity"];
 	const erpnext_indicator = settings.get_indicator;
 	const erpnext_refresh = settings.refresh;
-	// Frappe's Kanban view reads its cards' fields from the list query: the fields the app's
-	// board shows (setup/kanban.py) come with every list load, or its cards show them empty.
-	const board_fields = ["party_name", "opportunity_amount", "probability", "opportunity_owner"];
-	settings.add_fields = [...(settings.add_fields || []), "is_stalled", ...board_fields];
+	const erpnext_onload = settings.onload;
+	settings.add_fields = [...(settings.add_fields || []), "is_stalled"];
+	settings.onload = function (listview) {
+		erpnext_onload && erpnext_onload(listview);
+		// Frappe's Kanban view shows on its cards the board's fields, but reads them from the
+		// list query, which doesn't fetch them: without this the cards show them empty.
+		if (listview.view_name === "Kanban" && listview.board) {
+			(listview.board.fields || []).forEach((field) => listview._add_field(field));
+		}
+	};
 	settings.get_indicator = function (doc) {
 		if (doc.is_stalled) return [__("Stalled"), "red", "is_stalled,=,1"];
 		return erpnext_indicator ? erpnext_indicator(doc) : undefined;

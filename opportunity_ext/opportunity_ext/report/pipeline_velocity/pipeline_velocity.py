@@ -8,7 +8,7 @@ or territory, with the change on the period before."""
 import frappe
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Avg, Count, Sum
+from frappe.query_builder.functions import Count
 from frappe.utils import add_months, flt, getdate, today
 
 from opportunity_ext.constants import LOST_STATUS, OPEN_STATUSES, WON_STATUS

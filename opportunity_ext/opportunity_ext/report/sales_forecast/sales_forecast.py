@@ -6,8 +6,8 @@ committed, best case and in the pipeline, against ERPNext's targets."""
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case, CustomFunction
-from frappe.query_builder.functions import Concat, Count, Sum
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Sum
 from frappe.utils import flt, getdate, today
 
 from opportunity_ext.constants import (
