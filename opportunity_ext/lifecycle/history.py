@@ -258,11 +258,12 @@ def send_stalled_digests() -> int:
 def stalled_deal(row, limits: dict, now) -> dict:
 	"""One line of the digest, its words in the language being rendered."""
 	note = stalled_note(row, limits, now)
+	stage = note["stage"]
 	return {
 		"name": row.name,
 		"title": row.title or row.name,
 		"url": frappe.utils.get_url_to_form("Opportunity", row.name),
-		"note": _("{0} days in {1}, stalled after {2}").format(note["days"], _(note["stage"]), note["limit"]),
+		"note": _("{0} days in {1}, stalled after {2}").format(note["days"], _(stage), note["limit"]),
 		"amount": frappe.utils.fmt_money(row.opportunity_amount, currency=row.currency)
 		if row.opportunity_amount
 		else "",
