@@ -77,8 +77,14 @@ for (const lang of ["en", "fa"]) {
 			await page.evaluate(() => cur_frm.scroll_to_field("items"));
 			await page.locator(".btn", { hasText: lang === "fa" ? "افزودن محصولات" : "Add Products" }).first().click();
 			await page.waitForSelector(".oppext-catalogue-group");
-			await page.locator(".oppext-catalogue-group", { hasText: "(Demo)" }).nth(1).click(); // the first product group
-			await page.waitForSelector(".oppext-catalogue-items tbody tr[data-item]");
+			const group = page.locator(".oppext-catalogue-group", { hasText: "(Demo)" }).nth(1); // the first product group
+			const group_name = await group.getAttribute("data-group");
+			await group.click();
+			// the group's own page, not the whole catalogue's first page still on its way
+			await page.waitForFunction(
+				(name) => document.querySelector(`.oppext-catalogue-items[data-group="${CSS.escape(name)}"] tbody tr[data-item]`),
+				group_name
+			);
 			await page.locator('.modal.show input[data-fieldname="keep_open"]').check();
 			await page.waitForTimeout(500); // remembered for the user
 			const inputs = page.locator(".oppext-catalogue-qty");

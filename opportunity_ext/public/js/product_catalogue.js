@@ -106,9 +106,14 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 
 	load(start) {
 		this.start = start;
+		const request = (this.request = (this.request || 0) + 1);
+		const item_group = this.item_group;
 		frappe.xcall("opportunity_ext.sales_documents.catalogue.get_catalogue_items", this.args(start)).then((page) => {
 			if (!this.loaded) this.dialog.set_value("keep_open", page.keep_open ? 1 : 0); // the user's last choice
 			this.loaded = true;
+			// a later choice (a group, a search) has overtaken this page: drawing it would
+			// wipe the quantities typed into the newer one
+			if (request !== this.request) return;
 			const chosen = new Set((this.frm.doc.items || []).map((row) => row.item_code));
 			const rows = page.items
 				.map(
@@ -128,6 +133,7 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 			const $tbody = this.$body.find(".oppext-catalogue-items tbody");
 			if (start) $tbody.append(rows);
 			else $tbody.html(rows || `<tr><td colspan="5" class="text-muted">${__("No products")}</td></tr>`);
+			this.$body.find(".oppext-catalogue-items").attr("data-group", item_group || "");
 			this.$body.find(".oppext-catalogue-more").toggle(page.more);
 		});
 	}
