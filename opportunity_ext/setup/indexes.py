@@ -11,6 +11,12 @@ INDEXES = (
 		"opportunity_ext_sellable_by_group",
 		("item_group", "disabled", "is_sales_item", "has_variants"),
 	),
+	# Competitor Analysis counts the lost reasons of each lost opportunity from the index alone
+	(
+		"Opportunity Lost Reason Detail",
+		"opportunity_ext_parent_reason",
+		("parent", "parenttype", "lost_reason"),
+	),
 )
 
 

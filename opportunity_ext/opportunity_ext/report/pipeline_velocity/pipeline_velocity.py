@@ -8,7 +8,7 @@ or territory, with the change on the period before."""
 import frappe
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Count
+from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import add_months, flt, getdate, today
 
 from opportunity_ext.constants import LOST_STATUS, OPEN_STATUSES, WON_STATUS
@@ -49,14 +49,16 @@ def get_data(filters, field: str, period: str, start, end) -> list[dict]:
 	closed_on = (
 		Case().when(opportunity.status == WON_STATUS, opportunity.won_date).else_(opportunity.lost_date)
 	)
+	closed_period = utils.period_of(closed_on, period)
 	closed = (
 		frappe.qb.from_(opportunity)
 		.select(
-			group.as_("group_value"),
-			closed_on.as_("closed_on"),
+			closed_period,
+			group,
 			opportunity.status,
-			opportunity.base_opportunity_amount.as_("amount"),
-			opportunity.days_to_close,
+			Count(opportunity.name),
+			Sum(opportunity.base_opportunity_amount),
+			Sum(Coalesce(opportunity.days_to_close, 0)),
 		)
 		.where(
 			allowed
@@ -64,18 +66,18 @@ def get_data(filters, field: str, period: str, start, end) -> list[dict]:
 			& (closed_on >= start)
 			& (closed_on <= end)
 		)
-		.run(as_dict=True)
+		.groupby(closed_period, group, opportunity.status)
+		.run()
 	)
-	stats = {}
-	for deal in closed:  # one row a closed deal in the range: totals per period and group
-		key = (forecast.period_key(getdate(deal.closed_on), period), deal.group_value)
-		total = stats.setdefault(key, frappe._dict(won=0, lost=0, won_amount=0.0, won_days=0))
-		if deal.status == WON_STATUS:
-			total.won += 1
-			total.won_amount += flt(deal.amount)
-			total.won_days += deal.days_to_close or 0
+	stats = {}  # totals per period and group of the deals closed then
+	for key, group_value, status, count, amount, days in closed:
+		total = stats.setdefault((key, group_value), frappe._dict(won=0, lost=0, won_amount=0.0, won_days=0))
+		if status == WON_STATUS:
+			total.won += count
+			total.won_amount += flt(amount)
+			total.won_days += flt(days)
 		else:
-			total.lost += 1
+			total.lost += count
 
 	# deals by when they were opened and closed (open: none), counted once; the open deals
 	# at each period's end are summed from these few rows instead of a query a period
@@ -105,7 +107,7 @@ def get_data(filters, field: str, period: str, start, end) -> list[dict]:
 		.run()
 	)
 
-	rows, previous = [], {}
+	rows, previous, currency = [], {}, utils.company_currency(filters)
 	for key in forecast.periods_between(start, end, period):
 		open_at_end = {}  # opened by the period's end, not yet closed then
 		for group_value, opened, closed, count in spans:
@@ -131,7 +133,7 @@ def get_data(filters, field: str, period: str, start, end) -> list[dict]:
 					average_days=flt(average_days, 1),
 					velocity=value,
 					change=flt(100 * (value - before) / before, 1) if before else None,
-					currency=utils.company_currency(filters),
+					currency=currency,
 				)
 			)
 			previous[group_value] = value

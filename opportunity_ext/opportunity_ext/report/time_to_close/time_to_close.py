@@ -3,7 +3,6 @@
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Avg, Count
 from frappe.utils import flt
 
 from opportunity_ext.constants import WON_STATUS
@@ -25,26 +24,19 @@ def execute(filters=None):
 	condition, _closed_on = utils.closed_in_range(opportunity, filters)
 
 	group = opportunity[field]
-	rows = (
-		frappe.qb.from_(opportunity)
-		.select(
-			group.as_("group_value"),
-			opportunity.status,
-			Count(opportunity.name).as_("opportunities"),
-			Avg(opportunity.days_to_close).as_("average_days"),
-		)
-		.where(condition)
-		.groupby(group, opportunity.status)
-		.run(as_dict=True)
-	)
-	median_days = utils.medians(
+	rows = []
+	for (group_value, status), days in utils.distributions(
 		opportunity, condition, [group, opportunity.status], opportunity.days_to_close
-	)
-	for row in rows:
-		row.median_days = flt(median_days.get((row.group_value, row.status)), 1)
-		row.outcome = _("Won") if row.pop("status") == WON_STATUS else _("Lost")
-		row.group_value = row.group_value or _("Not Set")
-		row.average_days = flt(row.average_days, 1)
+	).items():
+		rows.append(
+			frappe._dict(
+				group_value=group_value or _("Not Set"),
+				outcome=_("Won") if status == WON_STATUS else _("Lost"),
+				opportunities=days.rows,
+				average_days=flt(days.total / days.count, 1) if days.count else 0,
+				median_days=flt(days.median, 1),
+			)
+		)
 	rows.sort(key=lambda row: (row.group_value, row.outcome))
 
 	columns = [
