@@ -3,6 +3,7 @@ stalled deals; and the exact figures of the history reports."""
 
 import email
 from email.header import decode_header, make_header
+from unittest.mock import patch
 
 import frappe
 from erpnext.crm.doctype.opportunity.opportunity import make_quotation
@@ -211,6 +212,20 @@ class TestHistory(FrappeTestCase):
 		)
 		self.assertEqual((by_stage[self.second].entered, by_stage[self.second].advanced), (2, 1))
 		self.assertEqual((by_stage[self.third].entered, by_stage[self.third].won), (1, 1))
+
+		# a stage since deleted (no longer in the funnel) still counts, and the deal that went
+		# on into the funnel from it advanced; the counting by bits agrees with the plain way
+		frappe.db.sql(
+			"""insert into `tabOpportunity History` (name, opportunity, changed_on, field, from_value, to_value)
+			values ('_oppext-gone-stage', %s, %s, 'sales_stage', null, '_OppExt Gone Stage')""",
+			(lost.name, START),
+		)
+		_columns, rows, _message, _chart = stage_conversion(filters)
+		gone = {row.stage: row for row in rows}["_OppExt Gone Stage"]
+		self.assertEqual((gone.position, gone.entered, gone.advanced, gone.won), (0, 1, 1, 0))
+		with patch("opportunity_ext.opportunity_ext.report.stage_conversion.stage_conversion.MAX_BITS", 0):
+			_columns, plain, _message, _chart = stage_conversion(filters)
+		self.assertEqual(plain, rows)
 
 		with freeze_time(add_days(START, 20)):
 			_columns, rows, _message, _chart = pipeline_changes(

@@ -192,17 +192,23 @@ def bar_chart(labels: list, datasets: dict[str, list], **options) -> dict:
 	}
 
 
-def stage_order_case(column):
-	"""SQL: the position of the stage in `column` in the funnel (by default probability,
-	then name), 0 for none: the one definition of "a later stage"."""
-	from frappe.query_builder import Case
-
+def stage_positions() -> dict[str, int]:
+	"""The position of each stage in the funnel (by default probability, then name), from 1:
+	the one definition of "a later stage"; a stage not in it stands at 0."""
 	stages = frappe.get_all("Sales Stage", fields=["name", "default_probability"])
 	ordered = sorted(stages, key=lambda stage: (stage.default_probability or 0, stage.name))
+	return {stage.name: position for position, stage in enumerate(ordered, start=1)}
+
+
+def stage_order_case(column):
+	"""SQL: `stage_positions` of the stage in `column`; None when there are no stages."""
+	from frappe.query_builder import Case
+
+	positions = stage_positions()
 	case = Case()
-	for position, stage in enumerate(ordered, start=1):
-		case = case.when(column == stage.name, position)
-	return case.else_(0) if ordered else None
+	for stage, position in positions.items():
+		case = case.when(column == stage, position)
+	return case.else_(0) if positions else None
 
 
 def period_of(day_field, period: str):

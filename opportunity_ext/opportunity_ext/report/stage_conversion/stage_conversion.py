@@ -6,12 +6,14 @@ snapshot), how many went on to a later stage and how many were won."""
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case
+from frappe.query_builder import Case, CustomFunction
 from frappe.query_builder.functions import Count, Max
 from frappe.utils import flt
 
 from opportunity_ext.constants import WON_STATUS
 from opportunity_ext.opportunity_ext.report import utils
+
+MAX_BITS = 62  # stages a 64-bit BIT_OR holds, position 0 (not in the funnel) included
 
 
 @frappe.read_only()
@@ -23,40 +25,91 @@ def execute(filters=None):
 
 def get_data(filters) -> list[dict]:
 	history, opportunity = frappe.qb.DocType("Opportunity History"), frappe.qb.DocType("Opportunity")
-	entered = utils.stage_order_case(history.to_value)
-	if entered is None:
+	positions = utils.stage_positions()
+	if not positions:
 		return []
-	furthest = (
-		frappe.qb.from_(history)
-		.select(history.opportunity, Max(entered).as_("furthest"))
-		.where(history.field == "sales_stage")
-		.groupby(history.opportunity)
-	).as_("furthest")
-	rows = (
-		frappe.qb.from_(history)
-		.join(opportunity)
-		.on(opportunity.name == history.opportunity)
-		.join(furthest)
-		.on(furthest.opportunity == history.opportunity)
-		.select(
-			history.to_value.as_("stage"),
-			entered.as_("position"),
-			Count(history.opportunity).distinct().as_("entered"),
-			Count(Case().when(furthest.furthest > entered, history.opportunity)).distinct().as_("advanced"),
-			Count(Case().when(opportunity.status == WON_STATUS, history.opportunity)).distinct().as_("won"),
-		)
+	position = utils.stage_order_case(history.to_value)
+	stage_rows = (
+		frappe.qb.from_(opportunity)
+		.join(history)
+		.on(history.opportunity == opportunity.name)
 		.where(
 			(history.field == "sales_stage")
 			& history.to_value.isnotnull()
 			& utils.permitted(opportunity, filters)
 		)
-		.groupby(history.to_value)
-		.run(as_dict=True)
 	)
+	if len(positions) > MAX_BITS:
+		return with_rates(plain_stage_rows(stage_rows, history, opportunity, position, position.isnotnull()))
+	# Per deal: the stages it entered (however often) as bits of their positions, and whether
+	# it was won; grouped by the deal's own name, the order the deals are read in, so each
+	# group is summed as it is read. Then the deals counted by those two: a few rows.
+	bit_or, power = CustomFunction("BIT_OR", ["bits"]), CustomFunction("POWER", ["base", "exponent"])
+	deals = stage_rows.select(
+		bit_or(power(2, position)).as_("entered"),
+		Max(Case().when(opportunity.status == WON_STATUS, 1).else_(0)).as_("won"),
+	).groupby(opportunity.name)
+	combinations = (
+		frappe.qb.from_(deals)
+		.select(deals.entered, deals.won, Count("*"))
+		.groupby(deals.entered, deals.won)
+		.run()
+	)
+	rows = stage_counts(positions, combinations)
+	if any(int(entered) & 1 for entered, _won, _count in combinations):  # bit 0: not in the funnel
+		rows += plain_stage_rows(stage_rows, history, opportunity, position, position == 0)
+	return with_rates(rows)
+
+
+def with_rates(rows: list[dict]) -> list[dict]:
 	for row in rows:
 		row.advanced_rate = flt(100 * row.advanced / row.entered, 1) if row.entered else 0
 		row.won_rate = flt(100 * row.won / row.entered, 1) if row.entered else 0
 	return sorted(rows, key=lambda row: (row.position, row.stage))
+
+
+def stage_counts(positions: dict[str, int], combinations) -> list[dict]:
+	"""Entered, advanced (entered a later stage too) and won, per stage of the funnel, from
+	the deals counted by (bits of the positions entered, won)."""
+	rows = []
+	for stage, place in positions.items():
+		bit = 1 << place
+		row = frappe._dict(stage=stage, position=place, entered=0, advanced=0, won=0)
+		for entered, won, count in combinations:
+			entered = int(entered)
+			if entered & bit:
+				row.entered += count
+				row.advanced += count if entered >= bit << 1 else 0  # a higher bit: a later stage
+				row.won += count if won else 0
+		if row.entered:
+			rows.append(row)
+	return rows
+
+
+def plain_stage_rows(stage_rows, history, opportunity, position, condition) -> list[dict]:
+	"""The same counts the plain way, for the stage rows matching `condition`: each joined to
+	its deal's furthest stage. For stages no longer in the funnel (position 0, a stage since
+	deleted: any stage of the funnel counts as later), and for funnels too long for the bits."""
+	furthest = (
+		frappe.qb.from_(history)
+		.select(history.opportunity, Max(position).as_("furthest"))
+		.where(history.field == "sales_stage")
+		.groupby(history.opportunity)
+	)
+	return (
+		stage_rows.join(furthest)
+		.on(furthest.opportunity == opportunity.name)
+		.select(
+			history.to_value.as_("stage"),
+			position.as_("position"),
+			Count(opportunity.name).distinct().as_("entered"),
+			Count(Case().when(furthest.furthest > position, opportunity.name)).distinct().as_("advanced"),
+			Count(Case().when(opportunity.status == WON_STATUS, opportunity.name)).distinct().as_("won"),
+		)
+		.where(condition)
+		.groupby(history.to_value)
+		.run(as_dict=True)
+	)
 
 
 def get_columns() -> list[dict]:
