@@ -50,12 +50,19 @@ def get_data(filters, period: str, group_by: str, start, end) -> list[dict]:
 	group = opportunity[GROUPS[group_by]]
 	amount = opportunity.base_opportunity_amount
 	allowed = utils.permitted(opportunity, filters, date_field=None)
-	in_range = (opportunity.expected_closing >= start) & (opportunity.expected_closing <= end)
-	open_deals = (
+	won = opportunity.status == WON_STATUS
+	# one pass: open deals by their expected closing, won deals by the day they were won
+	period_of_deal = utils.period_of(
+		Case().when(won, opportunity.won_date).else_(opportunity.expected_closing), period
+	)
+	won_flag = Case().when(won, 1).else_(0)
+	expected_in_range = (opportunity.expected_closing >= start) & (opportunity.expected_closing <= end)
+	deals = (
 		frappe.qb.from_(opportunity)
 		.select(
-			utils.period_of(opportunity.expected_closing, period).as_("period"),
+			period_of_deal.as_("period"),
 			group.as_("group_value"),
+			won_flag.as_("won"),
 			opportunity.forecast_category,
 			Sum(amount).as_("amount"),
 			Sum(opportunity.base_weighted_amount).as_("weighted"),
@@ -63,33 +70,20 @@ def get_data(filters, period: str, group_by: str, start, end) -> list[dict]:
 		)
 		.where(
 			allowed
-			& opportunity.status.isin(OPEN_STATUSES)
-			& (in_range | opportunity.expected_closing.isnull())
+			& (
+				(
+					opportunity.status.isin(OPEN_STATUSES)
+					& (expected_in_range | opportunity.expected_closing.isnull())
+				)
+				| (won & (opportunity.won_date >= start) & (opportunity.won_date <= end))
+			)
 		)
-		.groupby(utils.period_of(opportunity.expected_closing, period), group, opportunity.forecast_category)
-		.run(as_dict=True)
-	)
-	won = (
-		frappe.qb.from_(opportunity)
-		.select(
-			utils.period_of(opportunity.won_date, period).as_("period"),
-			group.as_("group_value"),
-			Sum(amount).as_("amount"),
-		)
-		.where(
-			allowed
-			& (opportunity.status == WON_STATUS)
-			& (opportunity.won_date >= start)
-			& (opportunity.won_date <= end)
-		)
-		.groupby(utils.period_of(opportunity.won_date, period), group)
+		.groupby(period_of_deal, group, won_flag, opportunity.forecast_category)
 		.run(as_dict=True)
 	)
 
 	owners_to_persons = (
-		forecast.sales_persons_of_users(
-			list({row.group_value for row in open_deals + won if row.group_value})
-		)
+		forecast.sales_persons_of_users(list({row.group_value for row in deals if row.group_value}))
 		if GROUPS[group_by] == "opportunity_owner"
 		else {}
 	)
@@ -112,14 +106,15 @@ def get_data(filters, period: str, group_by: str, start, end) -> list[dict]:
 			)
 		return rows[key]
 
-	for deal in open_deals:
+	for deal in deals:
 		row = row_for(deal.period, deal.group_value)
+		if deal.won:
+			row.closed += flt(deal.amount)
+			continue
 		column = CATEGORY_COLUMNS.get(deal.forecast_category, "pipeline")
 		row[column] += flt(deal.amount)
 		row.weighted_pipeline += flt(deal.weighted)
 		row.overdue += int(deal.overdue or 0)
-	for deal in won:
-		row_for(deal.period, deal.group_value).closed += flt(deal.amount)
 
 	# every period of the range for every group: a month without deals still has its target
 	for group_value in {key[1] for key in rows}:
