@@ -14,7 +14,7 @@ import json
 import random
 import re
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 import frappe
 from frappe import _
@@ -300,14 +300,18 @@ def backfill(batch_size: int = BATCH_SIZE) -> int:
 		.where(opportunity.name.notin(recorded))
 		.run(pluck=True)
 	)
+	batches = [names[start : start + batch_size] for start in range(0, len(names), batch_size)]
 	large = len(names) > LARGE_BACKFILL and not frappe.flags.in_test
 	# nothing reads the history while it loads: every index but the primary key is built
 	# once at the end, from sorted rows, instead of kept up row by row
 	dropped = ("opportunity", "changed_on", "modified", STAGE_INDEX)
-	with secondary_indexes_dropped(HISTORY, dropped) if large else nullcontext():
-		written = 0
-		for start in range(0, len(names), batch_size):
-			rows = backfill_rows(names[start : start + batch_size])
+	written = 0
+	with (
+		secondary_indexes_dropped(HISTORY, dropped) if large else nullcontext(),
+		versions_read_ahead(batches) if large else nullcontext(map(versions_of, batches)) as versions,
+	):
+		for batch, batch_versions in zip(batches, versions, strict=True):
+			rows = backfill_rows(batch, batch_versions)
 			insert_history(rows)
 			set_stage_entries(stage_entries(rows))
 			written += len(rows)
@@ -316,23 +320,60 @@ def backfill(batch_size: int = BATCH_SIZE) -> int:
 	return written
 
 
-def backfill_rows(names: list[str]) -> list[tuple]:
+VERSIONS_QUERY = """select docname, creation, owner, data from `tabVersion`
+	where ref_doctype = 'Opportunity' and docname in %s order by creation"""
+
+
+def versions_of(names: list[str], connection=None) -> dict[str, list[tuple]]:
+	"""(creation, owner, data) of each opportunity's Versions, oldest first; on `connection`
+	when given, else on the site's own."""
+	if connection is None:
+		rows = frappe.db.sql(VERSIONS_QUERY, (tuple(names),))
+	else:
+		with connection.cursor() as cursor:
+			cursor.execute(VERSIONS_QUERY, (tuple(names),))
+			rows = cursor.fetchall()
+	found = {}
+	for docname, creation, owner, data in rows:
+		found.setdefault(docname, []).append((creation, owner, data))
+	return found
+
+
+@contextmanager
+def versions_read_ahead(batches: list[list[str]]):
+	"""The Versions of each batch, the next batch's read on a second connection while this
+	one is replayed and written: once the Version log outgrows the buffer pool its reads
+	wait on the disk, and the writes need not wait for them. (Committed rows only: for
+	install and patches, not tests.)"""
+	from concurrent.futures import ThreadPoolExecutor
+
+	connection = frappe.db.create_connection()
+
+	def read_in_turn():
+		with ThreadPoolExecutor(max_workers=1) as reader:
+			pending = reader.submit(versions_of, batches[0], connection) if batches else None
+			for number in range(len(batches)):
+				found = pending.result()
+				if number + 1 < len(batches):
+					pending = reader.submit(versions_of, batches[number + 1], connection)
+				yield found
+
+	reads = read_in_turn()
+	try:
+		yield reads
+	finally:
+		reads.close()  # waits for a read still under way before its connection goes
+		connection.close()
+
+
+def backfill_rows(names: list[str], versions: dict[str, list[tuple]]) -> list[tuple]:
 	opportunities = frappe.get_all(
 		"Opportunity", filters={"name": ("in", names)}, fields=["name", "creation", "owner", *TRACKED_FIELDS]
 	)
-	versions = {}
-	for row in frappe.get_all(
-		"Version",
-		filters={"ref_doctype": "Opportunity", "docname": ("in", names)},
-		fields=["docname", "creation", "owner", "data"],
-		order_by="creation asc",
-	):
-		versions.setdefault(row.docname, []).append(row)
 	rows = []
 	for opp in opportunities:
 		steps = [
-			(version.creation, version.owner, tracked_changes(version.data))
-			for version in versions.get(opp.name, [])
+			(creation, owner, tracked_changes(data)) for creation, owner, data in versions.get(opp.name, [])
 		]
 		rows += replayed_rows(opp, steps)
 	return rows

@@ -143,6 +143,27 @@ class TestHistory(FrappeTestCase):
 		)
 		self.assertEqual(get_datetime(entered) - get_datetime(created), add_days(START, 3) - START)
 
+	def test_versions_read_ahead_match_those_read_in_turn(self):
+		# a large backfill reads the next batch's Versions on a second connection; here that
+		# connection is the test's own (which sees the test's rows), used by one side at a time
+		names = [self.moved().name for _number in range(3)]
+		batches = [names[:2], names[2:]]
+		connection = frappe.db._conn
+
+		class SameConnection:
+			def cursor(self):
+				return connection.cursor()
+
+			def close(self):
+				pass
+
+		with patch.object(frappe.db, "create_connection", SameConnection, create=True):
+			with history.versions_read_ahead(batches) as reads:
+				ahead = list(reads)
+		self.assertEqual(ahead, [history.versions_of(batch) for batch in batches])
+		self.assertEqual([len(found) for found in ahead], [2, 1])
+		self.assertTrue(all(len(versions) >= 2 for versions in ahead[0].values()))
+
 	def test_stalled_after_the_stage_allows(self):
 		opportunity = self.moved()  # in the second stage since START + 3 days; stalls after 7
 		with freeze_time(add_days(START, 9)):
