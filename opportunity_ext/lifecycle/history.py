@@ -181,9 +181,19 @@ def is_stalled(status: str, stage: str | None, entered, limits: dict, now) -> bo
 
 
 def refresh_stalled(doc) -> None:
+	# the one stage's limit, from the document cache (cleared when the stage is saved)
+	limit = (
+		frappe.get_cached_value("Sales Stage", doc.sales_stage, "stalled_after_days")
+		if doc.sales_stage
+		else 0
+	)
 	stalled = int(
 		is_stalled(
-			doc.status, doc.sales_stage, doc.get("stage_entered_on"), stalled_after_days(), now_datetime()
+			doc.status,
+			doc.sales_stage,
+			doc.get("stage_entered_on"),
+			{doc.sales_stage: cint(limit)},
+			now_datetime(),
 		)
 	)
 	if stalled != cint(doc.get("is_stalled")):
@@ -304,7 +314,7 @@ def backfill(batch_size: int = BATCH_SIZE) -> int:
 	large = len(names) > LARGE_BACKFILL and not frappe.flags.in_test
 	# nothing reads the history while it loads: every index but the primary key is built
 	# once at the end, from sorted rows, instead of kept up row by row
-	dropped = ("opportunity", "changed_on", "modified", STAGE_INDEX)
+	dropped = (*SINGLE_COLUMN_INDEXES, STAGE_INDEX)
 	written = 0
 	with (
 		secondary_indexes_dropped(HISTORY, dropped) if large else nullcontext(),
@@ -318,6 +328,23 @@ def backfill(batch_size: int = BATCH_SIZE) -> int:
 			if not frappe.flags.in_test:
 				frappe.db.commit()
 	return written
+
+
+# the history's indexes of one column, each named after it (Frappe's search_index, modified)
+SINGLE_COLUMN_INDEXES = ("opportunity", "changed_on", "modified")
+
+
+def ensure_history_indexes() -> None:
+	"""On migrate: any index a large backfill dropped and did not build again (its process
+	killed mid-load) is built now; without them every save would read the whole history."""
+	from opportunity_ext.opportunity_ext.doctype.opportunity_history.opportunity_history import (
+		on_doctype_update,
+	)
+
+	for column in SINGLE_COLUMN_INDEXES:
+		if not frappe.db.has_index(f"tab{HISTORY}", column):
+			frappe.db.sql_ddl(f"alter table `tab{HISTORY}` add index `{column}` (`{column}`)")
+	on_doctype_update()
 
 
 VERSIONS_QUERY = """select docname, creation, owner, data from `tabVersion`

@@ -28,10 +28,12 @@ def after_install():
 
 
 def after_migrate():
+	from opportunity_ext.lifecycle.history import ensure_history_indexes
 	from opportunity_ext.setup.stock_job import sync_stock_job
 
 	apply_customizations()
 	add_indexes()
+	ensure_history_indexes()
 	sync_stock_job()
 
 

@@ -138,11 +138,20 @@ def distributions(source, condition, groups: list, value, precision: int | None 
 		for *key, place, number, count in grouped(
 			[bucket, term], [Count("*")], where=condition & bucket.isin(needed)
 		):
-			fine.setdefault((*key, place), []).append((number, count))
+			fine.setdefault(same_group((*key, place)), []).append((number, count))
 	for key, places in wanted.items():
-		values = [located(fine[(*key, place)], offset)[0] for place, offset in places]
+		try:
+			values = [located(fine[same_group((*key, place))], offset)[0] for place, offset in places]
+		except (KeyError, IndexError):  # the two passes saw different rows: no median rather than a wrong one
+			continue
 		found[key].median = sum(values) / len(values)
 	return found
+
+
+def same_group(key: tuple) -> tuple:
+	"""A group key as MariaDB compares text (case-insensitive, trailing spaces ignored): each
+	pass spells a group as one of its rows does, not necessarily the same one."""
+	return tuple(part.casefold().rstrip() if isinstance(part, str) else part for part in key)
 
 
 def bucket_of(value):
