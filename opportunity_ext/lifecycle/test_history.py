@@ -244,8 +244,25 @@ class TestHistory(FrappeTestCase):
 		_columns, rows, _message, _chart = stage_conversion(filters)
 		gone = {row.stage: row for row in rows}["_OppExt Gone Stage"]
 		self.assertEqual((gone.position, gone.entered, gone.advanced, gone.won), (0, 1, 1, 0))
-		with patch("opportunity_ext.opportunity_ext.report.stage_conversion.stage_conversion.MAX_BITS", 0):
+		with patch("opportunity_ext.opportunity_ext.report.utils.MAX_BITS", 0):
 			_columns, plain, _message, _chart = stage_conversion(filters)
+		self.assertEqual(plain, rows)
+
+		# Stage Duration counts each deal once a stage however often it left it, the deleted
+		# stage's by name; the same as the plain distinct count
+		frappe.db.sql(
+			"""insert into `tabOpportunity History`
+				(name, opportunity, changed_on, field, from_value, to_value, days_in_previous_stage)
+			values ('_oppext-left-gone', %(deal)s, %(at)s, 'sales_stage', '_OppExt Gone Stage', %(stage)s, 2),
+				('_oppext-left-again', %(deal)s, %(at)s, 'sales_stage', %(stage)s, %(next)s, 4)""",
+			{"deal": won.name, "at": START, "stage": self.first, "next": self.second},
+		)
+		_columns, rows, _message, _chart = stage_duration(filters)
+		by_stage = {(row.stage, row.outcome): row for row in rows}
+		self.assertEqual(by_stage[("_OppExt Gone Stage", "Won")].opportunities, 1)
+		self.assertEqual(by_stage[(self.first, "Won")].opportunities, 1, "left twice, one deal")
+		with patch("opportunity_ext.opportunity_ext.report.utils.MAX_BITS", 0):
+			_columns, plain, _message, _chart = stage_duration(filters)
 		self.assertEqual(plain, rows)
 
 		with freeze_time(add_days(START, 20)):

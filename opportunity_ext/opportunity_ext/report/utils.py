@@ -209,6 +209,32 @@ def stage_positions() -> dict[str, int]:
 	return {stage.name: position for position, stage in enumerate(ordered, start=1)}
 
 
+# positions a 64-bit BIT_OR holds, 0 (a stage not in the funnel) included
+MAX_BITS = 62
+
+
+def deals_by_set(rows_query, deal, position, per_deal: list | None = None) -> list[tuple]:
+	"""How many deals have each set of `position`s (stages they entered or left, kinds of
+	move), with the same `per_deal` values: [(the positions as bits of one number, *values,
+	count)]. A distinct count without one: per deal, one BIT_OR grouped by `deal` (the
+	Opportunity's name: its rows are read in that order, so each group is summed as it is
+	read), then the deals per combination, a few rows."""
+	from frappe.query_builder import CustomFunction
+	from frappe.query_builder.functions import Count
+
+	bit_or, power = CustomFunction("BIT_OR", ["bits"]), CustomFunction("POWER", ["base", "exponent"])
+	per_deal = per_deal or []
+	deals = rows_query.select(
+		bit_or(power(2, position)).as_("positions"),
+		*(term.as_(f"value_{number}") for number, term in enumerate(per_deal)),
+	).groupby(deal)
+	columns = [deals.positions, *(deals[f"value_{number}"] for number in range(len(per_deal)))]
+	return [
+		(int(bits), *rest)
+		for bits, *rest in frappe.qb.from_(deals).select(*columns, Count("*")).groupby(*columns).run()
+	]
+
+
 def stage_order_case(column):
 	"""SQL: `stage_positions` of the stage in `column`; None when there are no stages."""
 	from frappe.query_builder import Case

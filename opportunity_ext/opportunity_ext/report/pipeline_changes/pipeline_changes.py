@@ -6,8 +6,7 @@ moved later), amount up or down, won, lost — with each opportunity and its cha
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case, CustomFunction
-from frappe.query_builder.functions import Count
+from frappe.query_builder import Case
 from frappe.utils import add_months, getdate, today
 
 from opportunity_ext.constants import LOST_STATUS, WON_STATUS
@@ -90,18 +89,11 @@ def classified_changes(filters, start, end, kind=None):
 
 
 def summary_rows(filters, start, end) -> list[dict]:
-	"""How many deals made each kind of move. Per deal the kinds it made, as bits, grouped by
-	the deal's own name (the order deals are read in: no sort); then deals per combination."""
-	bits = kind_of(lambda kind: 1 << KINDS.index(kind))
-	query, kind, _history, opportunity = classified_changes(filters, start, end, bits)
-	bit_or = CustomFunction("BIT_OR", ["bits"])
-	deals = query.select(bit_or(kind).as_("kinds")).groupby(opportunity.name)
-	combinations = frappe.qb.from_(deals).select(deals.kinds, Count("*")).groupby(deals.kinds).run()
+	"""How many deals made each kind of move (a deal once a kind, however often)."""
+	query, kind, _history, opportunity = classified_changes(filters, start, end, kind_of(KINDS.index))
+	combinations = utils.deals_by_set(query, opportunity.name, kind)
 	return [
-		{
-			"kind": _(name),
-			"count": sum(count for kinds, count in combinations if int(kinds) & (1 << number)),
-		}
+		{"kind": _(name), "count": sum(count for kinds, count in combinations if kinds & (1 << number))}
 		for number, name in enumerate(KINDS)
 	]
 

@@ -6,14 +6,12 @@ snapshot), how many went on to a later stage and how many were won."""
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case, CustomFunction
+from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Max
 from frappe.utils import flt
 
 from opportunity_ext.constants import WON_STATUS
 from opportunity_ext.opportunity_ext.report import utils
-
-MAX_BITS = 62  # stages a 64-bit BIT_OR holds, position 0 (not in the funnel) included
 
 
 @frappe.read_only()
@@ -39,24 +37,17 @@ def get_data(filters) -> list[dict]:
 			& utils.permitted(opportunity, filters)
 		)
 	)
-	if len(positions) > MAX_BITS:
+	if len(positions) > utils.MAX_BITS:
 		return with_rates(plain_stage_rows(stage_rows, history, opportunity, position, position.isnotnull()))
-	# Per deal: the stages it entered (however often) as bits of their positions, and whether
-	# it was won; grouped by the deal's own name, the order the deals are read in, so each
-	# group is summed as it is read. Then the deals counted by those two: a few rows.
-	bit_or, power = CustomFunction("BIT_OR", ["bits"]), CustomFunction("POWER", ["base", "exponent"])
-	deals = stage_rows.select(
-		bit_or(power(2, position)).as_("entered"),
-		Max(Case().when(opportunity.status == WON_STATUS, 1).else_(0)).as_("won"),
-	).groupby(opportunity.name)
-	combinations = (
-		frappe.qb.from_(deals)
-		.select(deals.entered, deals.won, Count("*"))
-		.groupby(deals.entered, deals.won)
-		.run()
+	# the stages each deal entered (however often), and whether it was won
+	combinations = utils.deals_by_set(
+		stage_rows,
+		opportunity.name,
+		position,
+		[Max(Case().when(opportunity.status == WON_STATUS, 1).else_(0))],
 	)
 	rows = stage_counts(positions, combinations)
-	if any(int(entered) & 1 for entered, _won, _count in combinations):  # bit 0: not in the funnel
+	if any(entered & 1 for entered, _won, _count in combinations):  # bit 0: not in the funnel
 		rows += plain_stage_rows(stage_rows, history, opportunity, position, position == 0)
 	return with_rates(rows)
 
@@ -76,7 +67,6 @@ def stage_counts(positions: dict[str, int], combinations) -> list[dict]:
 		bit = 1 << place
 		row = frappe._dict(stage=stage, position=place, entered=0, advanced=0, won=0)
 		for entered, won, count in combinations:
-			entered = int(entered)
 			if entered & bit:
 				row.entered += count
 				row.advanced += count if entered >= bit << 1 else 0  # a higher bit: a later stage

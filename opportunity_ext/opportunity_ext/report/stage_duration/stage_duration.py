@@ -5,7 +5,6 @@
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Avg, Count
 from frappe.utils import flt
 
 from opportunity_ext.constants import LOST_STATUS, WON_STATUS
@@ -28,43 +27,64 @@ def outcome_of(status: str) -> str:
 
 def get_data(filters, field: str | None) -> list[dict]:
 	history, opportunity = frappe.qb.DocType("Opportunity History"), frappe.qb.DocType("Opportunity")
-	outcome = opportunity.status
-	groups = [history.from_value, outcome] + ([opportunity[field]] if field else [])
+	per_deal = [opportunity.status] + ([opportunity[field]] if field else [])
 	# a stage left: the row that moved the deal out of `from_value` holds its days there
 	condition = (
 		(history.field == "sales_stage")
 		& history.from_value.isnotnull()
 		& utils.permitted(opportunity, filters)
 	)
-	source = frappe.qb.from_(history).join(opportunity).on(opportunity.name == history.opportunity)
-	rows = (
-		source.select(
-			*[
-				term.as_(alias)
-				for term, alias in zip(groups, ("stage", "status", "group_value"), strict=False)
-			],
-			Count(history.opportunity).distinct().as_("opportunities"),
-			Avg(history.days_in_previous_stage).as_("average_days"),
-		)
-		.where(condition)
-		.groupby(*groups)
-		.run(as_dict=True)
+	source = frappe.qb.from_(opportunity).join(history).on(history.opportunity == opportunity.name)
+	days = utils.distributions(
+		source, condition, [history.from_value, *per_deal], history.days_in_previous_stage, precision=1
 	)
-	median_days = utils.medians(source, condition, groups, history.days_in_previous_stage, precision=1)
+	deals = deals_per_stage(source.where(condition), history, opportunity, per_deal)
 	data = []
-	for row in rows:
-		key = (row.stage, row.status, *([row.group_value] if field else []))
+	for key, summary in days.items():
+		stage, status, *group = key
 		data.append(
 			frappe._dict(
-				stage=row.stage,
-				outcome=outcome_of(row.status),
-				group_value=row.get("group_value") or (_("Not Set") if field else None),
-				opportunities=row.opportunities,
-				average_days=flt(row.average_days, 1),
-				median_days=flt(median_days.get(key), 1),
+				stage=stage,
+				outcome=outcome_of(status),
+				group_value=(group[0] or _("Not Set")) if field else None,
+				opportunities=deals.get(utils.same_group(key), 0),
+				average_days=flt(summary.total / summary.count, 1) if summary.count else 0,
+				median_days=flt(summary.median, 1),
 			)
 		)
 	return sorted(data, key=lambda row: (row.stage, row.outcome, row.group_value or ""))
+
+
+def deals_per_stage(stage_rows, history, opportunity, per_deal: list) -> dict[tuple, int]:
+	"""Deals that left each stage (once, however often), by the deal's `per_deal` values:
+	{(stage, *values): deals}, keys as `utils.same_group` spells them."""
+	from frappe.query_builder.functions import Count, Max
+
+	def counted_by_name(rows_condition) -> dict[tuple, int]:
+		rows = (
+			stage_rows.select(history.from_value, *per_deal, Count(opportunity.name).distinct())
+			.where(rows_condition)
+			.groupby(history.from_value, *per_deal)
+			.run()
+		)
+		return {utils.same_group(tuple(key)): count for *key, count in rows}
+
+	positions = utils.stage_positions()
+	if not positions or len(positions) > utils.MAX_BITS:
+		return counted_by_name(history.from_value.isnotnull())
+	position = utils.stage_order_case(history.from_value)
+	combinations = utils.deals_by_set(
+		stage_rows, opportunity.name, position, [Max(term) for term in per_deal]
+	)
+	counted = {}
+	for stage, place in positions.items():
+		for bits, *values, count in combinations:
+			if bits & (1 << place):
+				key = utils.same_group((stage, *values))
+				counted[key] = counted.get(key, 0) + count
+	if any(bits & 1 for bits, *_rest in combinations):  # stages no longer in the funnel share bit 0
+		counted.update(counted_by_name(position == 0))
+	return counted
 
 
 def get_columns(group_by: str) -> list[dict]:
