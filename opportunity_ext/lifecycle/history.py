@@ -23,7 +23,9 @@ from frappe.utils.caching import request_cache
 
 from opportunity_ext.automation.assignment import owners_of
 from opportunity_ext.constants import OPEN_STATUSES, SETTINGS
-from opportunity_ext.opportunity_ext.doctype.opportunity_history.opportunity_history import STAGE_INDEX
+from opportunity_ext.opportunity_ext.doctype.opportunity_history import (
+	opportunity_history as history_doctype,
+)
 from opportunity_ext.printing.jinja import is_rtl_language
 from opportunity_ext.utils.bulk import insert_rows, secondary_indexes_dropped
 
@@ -180,19 +182,20 @@ def is_stalled(status: str, stage: str | None, entered, limits: dict, now) -> bo
 	return bool(status in OPEN_STATUSES and limit and entered and days_between(entered, now) > limit)
 
 
+def stage_stalled_after(stage: str | None) -> int:
+	"""One stage's limit, from the document cache (cleared when the stage is saved): what a
+	single opportunity needs, where `stalled_after_days` reads every stage."""
+	return cint(frappe.get_cached_value("Sales Stage", stage, "stalled_after_days")) if stage else 0
+
+
 def refresh_stalled(doc) -> None:
-	# the one stage's limit, from the document cache (cleared when the stage is saved)
-	limit = (
-		frappe.get_cached_value("Sales Stage", doc.sales_stage, "stalled_after_days")
-		if doc.sales_stage
-		else 0
-	)
+	stage = doc.sales_stage
 	stalled = int(
 		is_stalled(
 			doc.status,
-			doc.sales_stage,
+			stage,
 			doc.get("stage_entered_on"),
-			{doc.sales_stage: cint(limit)},
+			{stage: stage_stalled_after(stage)},
 			now_datetime(),
 		)
 	)
@@ -286,11 +289,10 @@ def stalled_note(doc, limits: dict | None = None, now=None) -> dict | None:
 	stalled (`limits` and `now` given when many deals are described at once)."""
 	if not doc.get("is_stalled") or not doc.get("stage_entered_on"):
 		return None
-	limits = stalled_after_days() if limits is None else limits
 	return {
 		"days": int(days_between(doc.stage_entered_on, now or now_datetime())),
 		"stage": doc.sales_stage,
-		"limit": limits.get(doc.sales_stage),
+		"limit": stage_stalled_after(doc.sales_stage) if limits is None else limits.get(doc.sales_stage),
 	}
 
 
@@ -314,7 +316,7 @@ def backfill(batch_size: int = BATCH_SIZE) -> int:
 	large = len(names) > LARGE_BACKFILL and not frappe.flags.in_test
 	# nothing reads the history while it loads: every index but the primary key is built
 	# once at the end, from sorted rows, instead of kept up row by row
-	dropped = (*SINGLE_COLUMN_INDEXES, STAGE_INDEX)
+	dropped = (*SINGLE_COLUMN_INDEXES, history_doctype.STAGE_INDEX)
 	written = 0
 	with (
 		secondary_indexes_dropped(HISTORY, dropped) if large else nullcontext(),
@@ -337,14 +339,10 @@ SINGLE_COLUMN_INDEXES = ("opportunity", "changed_on", "modified")
 def ensure_history_indexes() -> None:
 	"""On migrate: any index a large backfill dropped and did not build again (its process
 	killed mid-load) is built now; without them every save would read the whole history."""
-	from opportunity_ext.opportunity_ext.doctype.opportunity_history.opportunity_history import (
-		on_doctype_update,
-	)
-
 	for column in SINGLE_COLUMN_INDEXES:
 		if not frappe.db.has_index(f"tab{HISTORY}", column):
 			frappe.db.sql_ddl(f"alter table `tab{HISTORY}` add index `{column}` (`{column}`)")
-	on_doctype_update()
+	history_doctype.on_doctype_update()  # the stage index
 
 
 VERSIONS_QUERY = """select docname, creation, owner, data from `tabVersion`

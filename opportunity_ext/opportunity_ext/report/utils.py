@@ -88,15 +88,6 @@ def group_by_field(filters: dict, groups: dict[str, str], default: str) -> tuple
 	return label, groups[label]
 
 
-def medians(source, condition, groups: list, value, precision: int | None = None) -> dict[tuple, float]:
-	"""The median of `value` per combination of `groups` (see `distributions`)."""
-	return {
-		key: found.median
-		for key, found in distributions(source, condition, groups, value, precision).items()
-		if found.count
-	}
-
-
 def distributions(source, condition, groups: list, value, precision: int | None = None) -> dict:
 	"""Per combination of `groups`: `rows` (all the rows), `count` and `total` (of those with a
 	value) and the values' exact `median` (for whole numbers, else to `precision` decimals).
@@ -235,11 +226,12 @@ def deals_by_set(rows_query, deal, position, per_deal: list | None = None) -> li
 	]
 
 
-def stage_order_case(column):
-	"""SQL: `stage_positions` of the stage in `column`; None when there are no stages."""
+def stage_order_case(column, positions: dict[str, int] | None = None):
+	"""SQL: `stage_positions` (read here unless given) of the stage in `column`; None when
+	there are no stages."""
 	from frappe.query_builder import Case
 
-	positions = stage_positions()
+	positions = stage_positions() if positions is None else positions
 	case = Case()
 	for stage, position in positions.items():
 		case = case.when(column == stage, position)

@@ -46,8 +46,9 @@ def kind_of(value=lambda kind: kind):
 	as `value` of its name."""
 	history = frappe.qb.DocType("Opportunity History")
 	field, before, after = history.field, history.from_value, history.to_value
-	later_stage = utils.stage_order_case(after)
-	earlier_stage = utils.stage_order_case(before)
+	positions = utils.stage_positions()
+	later_stage = utils.stage_order_case(after, positions)
+	earlier_stage = utils.stage_order_case(before, positions)
 	case = Case().when((field == "sales_stage") & before.isnull(), value("New"))
 	if later_stage is not None:
 		case = case.when((field == "sales_stage") & (later_stage > earlier_stage), value("Advanced"))

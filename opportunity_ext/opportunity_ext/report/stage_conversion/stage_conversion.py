@@ -26,7 +26,7 @@ def get_data(filters) -> list[dict]:
 	positions = utils.stage_positions()
 	if not positions:
 		return []
-	position = utils.stage_order_case(history.to_value)
+	position = utils.stage_order_case(history.to_value, positions)
 	stage_rows = (
 		frappe.qb.from_(opportunity)
 		.join(history)

@@ -72,7 +72,7 @@ def deals_per_stage(stage_rows, history, opportunity, per_deal: list) -> dict[tu
 	positions = utils.stage_positions()
 	if not positions or len(positions) > utils.MAX_BITS:
 		return counted_by_name(history.from_value.isnotnull())
-	position = utils.stage_order_case(history.from_value)
+	position = utils.stage_order_case(history.from_value, positions)
 	combinations = utils.deals_by_set(
 		stage_rows, opportunity.name, position, [Max(term) for term in per_deal]
 	)
