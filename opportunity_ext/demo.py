@@ -16,7 +16,7 @@ from frappe import _
 from frappe.utils import add_days, flt, get_datetime, getdate, today
 
 from opportunity_ext.constants import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
-from opportunity_ext.lifecycle import history
+from opportunity_ext.lifecycle.history import recording, stalled
 from opportunity_ext.lifecycle import rules as lifecycle
 
 RECORD = "Opportunity Demo Record"
@@ -115,7 +115,7 @@ class DemoMaker:
 		self.make_parties()
 		for number in range(self.count):
 			self.make_opportunity(number)
-		history.refresh_all_stalled()
+		stalled.refresh_all_stalled()
 		return summary()
 
 	# --- masters ---------------------------------------------------------------------------------
@@ -451,7 +451,7 @@ def backdate_opening(opportunity: str, on) -> None:
 	on = get_datetime(f"{on} 09:00:00")
 	frappe.db.set_value("Opportunity", opportunity, "stage_entered_on", on, update_modified=False)
 	frappe.db.set_value(
-		history.HISTORY,
+		recording.HISTORY,
 		{"opportunity": opportunity},
 		{"changed_on": on, "creation": on},
 		update_modified=False,

@@ -12,6 +12,8 @@ required_apps = ["erpnext"]
 after_install = "opportunity_ext.setup.install.after_install"
 after_migrate = "opportunity_ext.setup.install.after_migrate"
 before_uninstall = "opportunity_ext.setup.install.before_uninstall"
+# ERPNext makes the Sales Stages in the setup wizard, after install-app
+setup_wizard_complete = "opportunity_ext.overrides.sales_stage.setup_wizard_complete"
 
 # Desk
 # ----
@@ -58,6 +60,11 @@ doc_events = {
 		"on_cancel": "opportunity_ext.sales_documents.quotations.on_quotation_change",
 		"on_update_after_submit": "opportunity_ext.sales_documents.quotations.on_quotation_change",
 	},
+	"Sales Stage": {
+		"on_update": "opportunity_ext.overrides.sales_stage.on_update",
+		"after_delete": "opportunity_ext.overrides.sales_stage.after_delete",
+		"after_rename": "opportunity_ext.overrides.sales_stage.after_rename",
+	},
 	"Supplier Quotation": {"after_mapping": "opportunity_ext.overrides.supplier_quotation.after_mapping"},
 	"Sales Order": {
 		"validate": "opportunity_ext.overrides.sales_order.validate",
@@ -75,7 +82,7 @@ scheduler_events = {
 	"daily": [
 		"opportunity_ext.automation.auto_close.run_daily",
 		"opportunity_ext.sales_documents.quotations.resync_expired_quotations",
-		"opportunity_ext.lifecycle.history.refresh_stalled_and_send_digests",
+		"opportunity_ext.lifecycle.history.stalled.refresh_stalled_and_send_digests",
 	],
 }
 

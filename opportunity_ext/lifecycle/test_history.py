@@ -12,7 +12,7 @@ from frappe.utils import add_days, get_datetime, now_datetime, today
 from freezegun import freeze_time
 
 from opportunity_ext.automation.auto_close import process_stale_opportunities
-from opportunity_ext.lifecycle import history
+from opportunity_ext.lifecycle.history import backfill, recording, stalled
 from opportunity_ext.opportunity_ext.report.pipeline_changes.pipeline_changes import (
 	execute as pipeline_changes,
 )
@@ -44,6 +44,16 @@ def rows_of(opportunity: str) -> list[tuple]:
 			order_by="changed_on asc, field asc",
 		)
 	]
+
+
+def stage_log_of(opportunity: str) -> list[tuple]:
+	return frappe.get_all(
+		"Opportunity Stage Log",
+		filters={"opportunity": opportunity},
+		fields=["sales_stage", "entered_on", "last_entered_on", "left_on", "days_in_stage", "advanced"],
+		order_by="sales_stage",
+		as_list=True,
+	)
 
 
 def digests_for(user: str) -> list[tuple[str, str]]:
@@ -104,6 +114,50 @@ class TestHistory(FrappeTestCase):
 		)
 		self.assertEqual(get_datetime(entered) - get_datetime(created), add_days(START, 3) - START)
 
+	def test_changes_saved_inside_recorded_at_are_dated_then(self):
+		with recording.recorded_at(START):
+			opportunity = make_opportunity(self.customer, sales_stage=self.first)
+		with recording.recorded_at(add_days(START, 5)):
+			opportunity.reload()
+			opportunity.sales_stage = self.second
+			opportunity.save()
+		stage_rows = [row for row in rows_of(opportunity.name) if row[0] == "sales_stage"]
+		self.assertEqual(stage_rows[-1], ("sales_stage", self.first, self.second, "Administrator", 5))
+		self.assertEqual(
+			get_datetime(frappe.db.get_value("Opportunity", opportunity.name, "stage_entered_on")),
+			add_days(START, 5),
+		)
+		self.assertEqual(frappe.flags.get("opportunity_history_at"), None, "only inside the block")
+
+	def test_a_row_per_deal_and_stage_with_days_and_whether_it_advanced(self):
+		opportunity = self.moved()  # first stage 3 days, then the second
+		for day, stage in ((6, self.first), (8, self.third)):  # back to the first for 2 days, then on
+			with freeze_time(add_days(START, day)):
+				opportunity.reload()
+				opportunity.sales_stage = stage
+				opportunity.save()
+		log = {
+			row.sales_stage: (get_datetime(row.entered_on), row.days_in_stage, row.advanced, bool(row.left_on))
+			for row in frappe.get_all(
+				"Opportunity Stage Log",
+				filters={"opportunity": opportunity.name},
+				fields=["sales_stage", "entered_on", "left_on", "days_in_stage", "advanced"],
+			)
+		}
+		self.assertEqual(
+			log,
+			{
+				self.first: (START, 5, 1, True),
+				self.second: (add_days(START, 3), 3, 1, True),
+				self.third: (add_days(START, 8), 0, 0, False),
+			},
+		)
+		# the log rebuilt from the history is the one kept on write
+		kept = stage_log_of(opportunity.name)
+		frappe.db.delete("Opportunity Stage Log", {"opportunity": opportunity.name})
+		backfill.rebuild_stage_log()
+		self.assertEqual(stage_log_of(opportunity.name), kept)
+
 	def test_erpnext_status_updates_are_recorded_once(self):
 		opportunity = make_opportunity(
 			self.customer, items=[{"item_code": make_item("_OppExt H Widget"), "qty": 1, "rate": 10}]
@@ -123,7 +177,7 @@ class TestHistory(FrappeTestCase):
 		frappe.db.delete("Opportunity", {"status": ("in", ("Open", "Replied", "Quotation"))})
 		opportunity = make_opportunity(self.customer)
 		frappe.db.set_value("Opportunity", opportunity.name, "status", "Replied")  # as ERPNext's reply does
-		history.record_changes(frappe.get_doc("Opportunity", opportunity.name))
+		recording.record_changes(frappe.get_doc("Opportunity", opportunity.name))
 		frappe.db.set_value(
 			"Opportunity", opportunity.name, "modified", add_days(now_datetime(), -40), update_modified=False
 		)
@@ -133,44 +187,25 @@ class TestHistory(FrappeTestCase):
 
 	def test_the_backfill_gives_the_same_history_as_live_recording(self):
 		opportunity = self.moved()
-		live = rows_of(opportunity.name)
+		live, live_log = rows_of(opportunity.name), stage_log_of(opportunity.name)
 		frappe.db.delete("Opportunity History", {"opportunity": opportunity.name})
+		frappe.db.delete("Opportunity Stage Log", {"opportunity": opportunity.name})
 		frappe.db.set_value("Opportunity", opportunity.name, "stage_entered_on", None, update_modified=False)
-		self.assertGreater(history.backfill(), 0)
+		self.assertGreater(backfill.backfill(), 0)
 		self.assertEqual(rows_of(opportunity.name), live)
+		self.assertEqual(stage_log_of(opportunity.name), live_log)
 		entered, created = frappe.db.get_value(
 			"Opportunity", opportunity.name, ["stage_entered_on", "creation"]
 		)
 		self.assertEqual(get_datetime(entered) - get_datetime(created), add_days(START, 3) - START)
 
-	def test_versions_read_ahead_match_those_read_in_turn(self):
-		# a large backfill reads the next batch's Versions on a second connection; here that
-		# connection is the test's own (which sees the test's rows), used by one side at a time
-		names = [self.moved().name for _number in range(3)]
-		batches = [names[:2], names[2:]]
-		connection = frappe.db._conn
-
-		class SameConnection:
-			def cursor(self):
-				return connection.cursor()
-
-			def close(self):
-				pass
-
-		with patch.object(frappe.db, "create_connection", SameConnection, create=True):
-			with history.versions_read_ahead(batches) as reads:
-				ahead = list(reads)
-		self.assertEqual(ahead, [history.versions_of(batch) for batch in batches])
-		self.assertEqual([len(found) for found in ahead], [2, 1])
-		self.assertTrue(all(len(versions) >= 2 for versions in ahead[0].values()))
-
 	def test_stalled_after_the_stage_allows(self):
 		opportunity = self.moved()  # in the second stage since START + 3 days; stalls after 7
 		with freeze_time(add_days(START, 9)):
-			history.refresh_all_stalled()
+			stalled.refresh_all_stalled()
 			self.assertFalse(frappe.db.get_value("Opportunity", opportunity.name, "is_stalled"))
 		with freeze_time(add_days(START, 15)):
-			history.refresh_all_stalled()
+			stalled.refresh_all_stalled()
 			self.assertEqual(frappe.db.get_value("Opportunity", opportunity.name, "is_stalled"), 1)
 			form = frappe.get_doc("Opportunity", opportunity.name)
 			form.run_method("onload")
@@ -187,10 +222,10 @@ class TestHistory(FrappeTestCase):
 		make_outgoing_email_account()
 		self.addCleanup(forget_outgoing_email_account)
 		with freeze_time(add_days(START, 15)):
-			history.refresh_stalled_and_send_digests()
+			stalled.refresh_stalled_and_send_digests()
 			self.assertEqual(digests_for(owner), [], "the digest is off by default")
 			frappe.db.set_single_value("Opportunity Settings", "stalled_digest_enabled", 1)
-			history.refresh_stalled_and_send_digests()
+			stalled.refresh_stalled_and_send_digests()
 		[(subject, body)] = digests_for(owner)
 		with frappe.translate.print_language("fa"):
 			self.assertEqual(subject, frappe._("{0} of your opportunities are stalled").format(1))
@@ -199,7 +234,7 @@ class TestHistory(FrappeTestCase):
 		self.assertIn('dir="rtl"', body)
 		frappe.db.set_value("Opportunity", opportunity.name, "status", "Closed")
 		frappe.db.delete("Email Queue", {"reference_name": opportunity.name})
-		history.send_stalled_digests()
+		stalled.send_stalled_digests()
 		self.assertEqual(digests_for(owner), [], "a closed deal is not stalled")
 
 	def test_report_figures(self):

@@ -9,7 +9,8 @@ from opportunity_ext.automation.follow_up import sync_follow_up_event, validate_
 from opportunity_ext.balance.ledger import can_see_balance, opportunity_balance
 from opportunity_ext.constants import PURCHASE_PROCESS_GROUP
 from opportunity_ext.lifecycle import rules as lifecycle
-from opportunity_ext.lifecycle.history import record_changes, stalled_note
+from opportunity_ext.lifecycle.history.recording import record_changes
+from opportunity_ext.lifecycle.history.stalled import stalled_note
 from opportunity_ext.lifecycle.pricing import default_selling_price_list, item_price_list_rate
 from opportunity_ext.lifecycle.won import won_reasons_mandatory
 from opportunity_ext.sales_documents.quotations import latest_quotation_amount, sales_documents

@@ -1,4 +1,4 @@
-from opportunity_ext.lifecycle.history import backfill
+from opportunity_ext.lifecycle.history.backfill import backfill, rebuild_stage_log
 from opportunity_ext.setup.install import apply_customizations
 
 
@@ -7,3 +7,4 @@ def execute():
 	(the fields it fills come with the app's custom fields, applied first)."""
 	apply_customizations()
 	backfill()
+	rebuild_stage_log()

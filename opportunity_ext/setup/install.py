@@ -4,7 +4,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 
-from opportunity_ext.lifecycle.history import backfill as backfill_history
+from opportunity_ext.lifecycle.history.backfill import backfill as backfill_history
 from opportunity_ext.setup.custom_fields import CUSTOM_FIELDS
 from opportunity_ext.setup.indexes import add_indexes, remove_indexes
 from opportunity_ext.setup.permissions import grant_permissions, revoke_permissions
@@ -14,6 +14,7 @@ DEFAULT_WON_REASONS = ("Price", "Product Fit", "Relationship", "Service and Supp
 
 
 def after_install():
+	from opportunity_ext.overrides.sales_stage import set_stage_defaults
 	from opportunity_ext.setup.assignment_rule import create_assignment_rule
 	from opportunity_ext.setup.kanban import create_kanban_board
 
@@ -21,6 +22,7 @@ def after_install():
 	create_default_won_reasons()
 	create_default_settings()
 	create_assignment_rule()
+	set_stage_defaults()  # when the setup wizard ran before install-app; else after the wizard
 	create_kanban_board()
 	grant_permissions()
 	add_indexes()
@@ -28,21 +30,25 @@ def after_install():
 
 
 def after_migrate():
-	from opportunity_ext.lifecycle.history import ensure_history_indexes
+	from opportunity_ext.overrides.sales_stage import set_stage_defaults
+	from opportunity_ext.setup.kanban import sync_kanban_columns
 	from opportunity_ext.setup.stock_job import sync_stock_job
 
 	apply_customizations()
+	set_stage_defaults()
+	sync_kanban_columns()
 	add_indexes()
-	ensure_history_indexes()
 	sync_stock_job()
 
 
 def before_uninstall():
+	from opportunity_ext.overrides.sales_stage import forget_stage_defaults
 	from opportunity_ext.setup.assignment_rule import delete_assignment_rule_if_unchanged
 	from opportunity_ext.setup.kanban import delete_kanban_board
 	from opportunity_ext.setup.stock_job import restore_stock_job
 
 	remove_customizations()
+	forget_stage_defaults()
 	delete_assignment_rule_if_unchanged()
 	restore_stock_job()
 	delete_kanban_board()

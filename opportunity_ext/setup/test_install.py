@@ -137,17 +137,6 @@ class TestInstall(FrappeTestCase):
 		after_migrate()
 		self.assertEqual(our_custom_fields(), before)
 
-	def test_migrate_builds_the_history_indexes_a_killed_backfill_left_dropped(self):
-		from opportunity_ext.opportunity_ext.doctype.opportunity_history.opportunity_history import (
-			STAGE_INDEX,
-		)
-
-		table = "tabOpportunity History"
-		frappe.db.sql_ddl(f"alter table `{table}` drop index `opportunity`, drop index `{STAGE_INDEX}`")
-		after_migrate()
-		self.assertTrue(frappe.db.has_index(table, "opportunity"))
-		self.assertTrue(frappe.db.has_index(table, STAGE_INDEX))
-
 	def test_install_on_a_busy_site_uninstall_and_reinstall(self):
 		try:
 			uninstall()
