@@ -5,10 +5,13 @@ A plain batched loop, committed per batch."""
 
 import json
 import re
+from functools import lru_cache
 from itertools import groupby
 
 import frappe
-from frappe.utils import flt
+from frappe import _
+from frappe.utils import flt, get_number_format_info
+from frappe.utils.data import number_format_info
 
 from opportunity_ext.lifecycle.funnel import stage_positions
 from opportunity_ext.lifecycle.history.recording import (
@@ -136,48 +139,156 @@ def versions_of(names: list[str]) -> dict[str, list[tuple]]:
 
 def backfill_rows(names: list[str], versions: dict[str, list[tuple]]) -> list[tuple]:
 	opportunities = frappe.get_all(
-		"Opportunity", filters={"name": ("in", names)}, fields=["name", "creation", "owner", *TRACKED_FIELDS]
+		"Opportunity",
+		filters={"name": ("in", names)},
+		fields=["name", "creation", "owner", "currency", *TRACKED_FIELDS],
 	)
+	formats = SiteFormats()
 	rows = []
 	for opp in opportunities:
 		steps = [
-			(creation, owner, tracked_changes(data)) for creation, owner, data in versions.get(opp.name, [])
+			(creation, owner, tracked_changes(opp, data, formats.at(creation)))
+			for creation, owner, data in versions.get(opp.name, [])
 		]
 		rows += replayed_rows(opp, steps)
 	return rows
 
 
-def tracked_changes(data: str) -> dict:
-	"""{field: (from, to)} of the tracked fields a Version changed, as stored values."""
+def tracked_changes(opp, data: str, formats: tuple[str, str]) -> dict:
+	"""{field: (from, to)} of the tracked fields a Version changed, as stored values; a
+	change with a value that cannot be read is logged and left out."""
 	try:
 		changed = json.loads(data or "{}").get("changed") or []
 	except ValueError:
 		return {}
-	return {
-		field: (stored_value(field, before), stored_value(field, after))
-		for field, before, after in changed
-		if field in TRACKED_FIELDS
-	}
+	found = {}
+	for field, before, after in changed:
+		if field not in TRACKED_FIELDS:
+			continue
+		values = (stored_value(field, before, formats), stored_value(field, after, formats))
+		if UNREADABLE in values:
+			frappe.log_error(
+				title=_("Opportunity history: a value could not be read"),
+				message=_("Opportunity {0}: the change of {1} from {2} to {3} (as its Version showed it) was left out.").format(
+					opp.name, field, before, after
+				),
+				reference_doctype="Opportunity",
+				reference_name=opp.name,
+			)
+			continue
+		found[field] = values
+	return found
 
 
-def stored_value(field: str, shown):
-	"""A Version keeps amounts, percentages and dates as they were shown ("$ 1,200.00",
-	"40%", "03-05-2026"): back to the value, by the site's number and date formats."""
+UNREADABLE = object()
+
+
+def stored_value(field: str, shown, formats: tuple[str, str]):
+	"""A Version keeps amounts, percentages and dates as they were shown ("د.إ 1,234.50",
+	"40%", "03-05-2026"), in the date and number formats of the site at the time: back to
+	the value (UNREADABLE when it cannot be)."""
 	if shown in (None, "") or field in ("sales_stage", "status"):
 		return shown
+	date_format, number_format = formats
 	if field == "expected_closing":
-		from frappe.utils import user_to_str
+		found = read_date(str(shown), date_format)
+	elif isinstance(shown, int | float):
+		found = shown
+	else:
+		found = read_number(str(shown), number_format)
+	return UNREADABLE if found is None else found
 
-		return user_to_str(shown) if isinstance(shown, str) and not re.match(r"\d{4}-", shown) else shown
-	if isinstance(shown, int | float):
-		return shown
-	from frappe.utils import get_number_format_info
 
-	decimal, thousands, _precision = get_number_format_info(
-		frappe.db.get_default("number_format") or "#,###.##"
-	)
-	digits = re.sub(rf"[^0-9\-{re.escape(decimal)}{re.escape(thousands)}]", "", str(shown))
-	return flt(digits.replace(thousands, "").replace(decimal, ".")) if digits else None
+def read_number(shown: str, number_format: str) -> float | None:
+	"""The number in `shown`, whatever currency symbol or percent sign surrounds it (the
+	text from its first to its last digit, with a minus before it), read in `number_format`
+	or, when its grouping does not fit that one, in another format Frappe knows."""
+	found = re.search(r"-?\d(?:.*\d)?", shown)
+	if not found:
+		return None
+	for candidate in dict.fromkeys((number_format, *number_format_info)):
+		decimal, thousands, _precision = get_number_format_info(candidate)
+		if number_pattern(candidate).fullmatch(found.group()):
+			number = found.group().replace(thousands, "") if thousands else found.group()
+			return flt(number.replace(decimal, ".") if decimal else number)
+	return None
+
+
+@lru_cache
+def number_pattern(number_format: str) -> re.Pattern:
+	"""How a number looks in `number_format`: digits grouped by threes (or, in the Indian
+	format, the last three then by twos) or not grouped at all, and decimals."""
+	decimal, thousands, _precision = get_number_format_info(number_format)
+	integer = r"\d+"
+	if thousands:
+		separator = re.escape(thousands)
+		if number_format == "#,##,###.##":
+			grouped = rf"\d{{1,2}}(?:{separator}\d{{2}})*{separator}\d{{3}}"
+		else:
+			grouped = rf"\d{{1,3}}(?:{separator}\d{{3}})+"
+		integer = rf"(?:{grouped}|\d+)"
+	fraction = rf"(?:{re.escape(decimal)}\d+)?" if decimal else ""
+	return re.compile(rf"-?{integer}{fraction}")
+
+
+def read_date(shown: str, date_format: str) -> str | None:
+	"""The date in `shown` as ISO, read in `date_format`, else in another format Frappe
+	knows (ISO first)."""
+	from datetime import datetime
+
+	from frappe.utils.dateutils import dateformats
+
+	for candidate in dict.fromkeys((date_format, "yyyy-mm-dd", *dateformats)):
+		try:
+			return datetime.strptime(shown.split(" ")[0], dateformats[candidate]).strftime("%Y-%m-%d")
+		except (KeyError, ValueError):
+			continue
+	return None
+
+
+class SiteFormats:
+	"""The date and number formats the site used at a moment, from the Version log of System
+	Settings (a Version a change of either); today's formats where it says nothing."""
+
+	FIELDS = ("date_format", "number_format")
+
+	def __init__(self):
+		current = {
+			"date_format": frappe.db.get_default("date_format") or "yyyy-mm-dd",
+			"number_format": frappe.db.get_default("number_format") or "#,###.##",
+		}
+		version = frappe.qb.DocType("Version")
+		self.changes = []  # (when, field, before, after), oldest first
+		for creation, data in (
+			frappe.qb.from_(version)
+			.select(version.creation, version.data)
+			.where((version.ref_doctype == "System Settings") & version.data.like("%_format%"))
+			.orderby(version.creation)
+			.run()
+		):
+			try:
+				changed = json.loads(data or "{}").get("changed") or []
+			except ValueError:
+				continue
+			for field, before, after in changed:
+				if field in self.FIELDS:
+					self.changes.append((creation, field, before, after))
+		# before the first change of a format, the format it changed from
+		self.initial = dict(current)
+		for field in self.FIELDS:
+			first = next((before for _when, name, before, _after in self.changes if name == field), None)
+			if first:
+				self.initial[field] = first
+
+	def at(self, when) -> tuple[str, str]:
+		"""(date format, number format) in use at `when`."""
+		formats = dict(self.initial)
+		for changed_on, field, _before, after in self.changes:
+			if changed_on > when:
+				break
+			if after:
+				formats[field] = after
+		return formats["date_format"], formats["number_format"]
 
 
 def replayed_rows(opp, steps: list) -> list[tuple]:

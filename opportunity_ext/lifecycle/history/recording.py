@@ -62,7 +62,8 @@ def as_text(field: str, value) -> str | None:
 	if value in (None, ""):
 		return None
 	if field in ("opportunity_amount", "probability"):
-		return f"{flt(value):g}" if flt(value) else None
+		# every digit kept, never an exponent ("1.23457e+06" for a million with `:g`)
+		return f"{flt(value):.9f}".rstrip("0").rstrip(".") if flt(value) else None
 	if field == "expected_closing":
 		return str(getdate(value))
 	return str(value)
