@@ -165,3 +165,44 @@ def test_median_of_a_histogram():
 	assert middle([(1, 1), (3, 1), (10, 1)]) == 3
 	assert middle([(1, 2), (4, 2)]) == 2.5
 	assert middle([(7, 3), (2, 1)]) == 7
+
+
+def test_won_is_certain_and_lost_is_nothing():
+	assert lifecycle.stage_probability(60, 60, "Proposal", "Proposal", 60, False, status="Converted") == 100
+	assert lifecycle.stage_probability(60, 60, "Proposal", "Proposal", 60, False, status="Lost") == 0
+	assert lifecycle.stage_probability(0, None, None, None, 0, True, status="Converted") == 100
+
+
+def test_reopened_deal_takes_its_stage_probability_again():
+	reopened = lifecycle.stage_probability(
+		0, 0, "Proposal", "Proposal", 60, False, status="Open", previous_status="Lost"
+	)
+	assert reopened == 60
+	reopened = lifecycle.stage_probability(
+		100, 100, "Proposal", "Proposal", 60, False, status="Quotation", previous_status="Converted"
+	)
+	assert reopened == 60
+	# the user gave a probability in the same save: theirs
+	theirs = lifecycle.stage_probability(
+		30, 0, "Proposal", "Proposal", 60, False, status="Open", previous_status="Lost"
+	)
+	assert theirs == 30
+
+
+def test_closed_keeps_its_probability():
+	kept = lifecycle.stage_probability(
+		40, 40, "Proposal", "Proposal", 60, False, status="Closed", previous_status="Open"
+	)
+	assert kept == 40
+
+
+def test_stage_defaults_climb_the_funnel():
+	values = lifecycle.default_stage_values(8)  # ERPNext's eight stages
+	assert [v["default_probability"] for v in values] == [10, 20, 35, 45, 55, 65, 80, 90]
+	assert [v["default_forecast_category"] for v in values] == ["Pipeline"] * 3 + ["Best Case"] * 3 + [
+		"Commit"
+	] * 2
+	assert {v["stalled_after_days"] for v in values} == {lifecycle.STALLED_AFTER_DAYS}
+	assert lifecycle.default_stage_values(1)[0]["default_probability"] == 10
+	assert [v["default_probability"] for v in lifecycle.default_stage_values(2)] == [10, 90]
+	assert lifecycle.default_stage_values(0) == []

@@ -94,15 +94,24 @@ def stage_probability(
 	stage_default: float,
 	is_new: bool,
 	field_default: float = 0,
+	status: str | None = None,
+	previous_status: str | None = None,
 ) -> float:
 	"""The probability to keep after a save.
 
-	Entering a stage (or creating the opportunity) takes the stage's default probability,
-	unless the user changed the probability in that same save. A new opportunity still
-	at the field's own default (ERPNext: 100) counts as unchanged. A stage default of 0
-	means the stage has none."""
+	Won is 100 %, lost 0 %. Entering a stage (or creating the opportunity) takes the
+	stage's default probability, unless the user changed the probability in that same
+	save; so does reopening a won or lost deal. A new opportunity still at the field's own
+	default (ERPNext: 100) counts as unchanged. A stage default of 0 means the stage has none."""
+	if status == WON_STATUS:
+		return 100
+	if status == LOST_STATUS:
+		return 0
 	if not stage or not stage_default:
 		return probability
+	reopened = previous_status in (WON_STATUS, LOST_STATUS) and status not in FINAL_STATUSES
+	if reopened and not is_new and probability == previous_probability:
+		return stage_default
 	if is_new:
 		return stage_default if probability in (0, field_default) else probability
 	if stage != previous_stage and probability == previous_probability:
@@ -112,6 +121,35 @@ def stage_probability(
 
 def weighted_amount(amount: float, probability: float) -> float:
 	return (amount or 0) * (probability or 0) / 100
+
+
+# --- sales stages -----------------------------------------------------------------------------
+
+STALLED_AFTER_DAYS = 21  # three weeks without a move in any stage
+
+
+def default_stage_values(count: int) -> list[dict]:
+	"""Defaults for `count` stages in funnel order, for a site whose stages have none: the
+	probability climbs from 10 % to 90 % in steps of 5, the forecast category follows it
+	(Pipeline, Best Case from 40 %, Commit from 70 %), and every stage stalls after three weeks."""
+	values = []
+	for position in range(count):
+		step = round(16 * position / (count - 1)) if count > 1 else 0
+		probability = 10 + 5 * step
+		if probability >= 70:
+			category = FORECAST_COMMIT
+		elif probability >= 40:
+			category = FORECAST_BEST_CASE
+		else:
+			category = FORECAST_PIPELINE
+		values.append(
+			{
+				"default_probability": probability,
+				"default_forecast_category": category,
+				"stalled_after_days": STALLED_AFTER_DAYS,
+			}
+		)
+	return values
 
 
 def merge_competitors(
