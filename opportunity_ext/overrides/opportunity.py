@@ -18,6 +18,7 @@ from opportunity_ext.sales_documents.quotations import latest_quotation_amount, 
 
 def before_validate(doc, method=None):
 	keep_server_owned_fields(doc)
+	set_default_owner(doc)
 	# Runs before ERPNext's validate, which totals the items from these rates.
 	set_selling_price_list(doc)
 	set_item_rates(doc)
@@ -57,6 +58,7 @@ def onload(doc, method=None):
 def on_change(doc, method=None):
 	"""Quotation and Sales Order change the status with `set_status(update=True)`, a
 	`db_set` that skips validate but runs on_change: stamp the dates from here too."""
+	set_pending_owner(doc)
 	expected = status_fields_for(doc)
 	changed = {
 		field: value
@@ -134,21 +136,28 @@ def validate_probability(doc):
 
 
 def apply_stage_probability(doc):
+	doc.probability = probability_for(doc)
+
+
+def probability_for(doc) -> float:
+	"""The stage's probability on entering it, 100 % once won, 0 % once lost, the stage's
+	again when reopened; else what the user gave."""
 	previous = doc.get_doc_before_save()
-	stage_default = (
-		flt(frappe.get_cached_value("Sales Stage", doc.sales_stage, "default_probability"))
-		if doc.sales_stage
-		else 0
-	)
-	doc.probability = lifecycle.stage_probability(
+	return lifecycle.stage_probability(
 		probability=flt(doc.probability),
 		previous_probability=flt(previous.probability) if previous else None,
 		stage=doc.sales_stage,
 		previous_stage=previous.sales_stage if previous else None,
-		stage_default=stage_default,
+		stage_default=stage_default_probability(doc.sales_stage),
 		is_new=previous is None,
 		field_default=flt(doc.meta.get_field("probability").default),
+		status=doc.status,
+		previous_status=previous.status if previous else None,
 	)
+
+
+def stage_default_probability(stage: str | None) -> float:
+	return flt(frappe.get_cached_value("Sales Stage", stage, "default_probability")) if stage else 0
 
 
 def forecast_category_for(doc, category: str | None = None) -> str:
@@ -203,8 +212,49 @@ def set_amounts(doc):
 		doc.opportunity_amount = flt(doc.total)
 	conversion_rate = flt(doc.conversion_rate) or 1
 	doc.base_opportunity_amount = flt(doc.opportunity_amount) * conversion_rate
-	doc.weighted_amount = lifecycle.weighted_amount(flt(doc.opportunity_amount), flt(doc.probability))
-	doc.base_weighted_amount = flt(doc.weighted_amount) * conversion_rate
+	doc.update(weighted_amounts(doc, doc.probability))
+
+
+def weighted_amounts(doc, probability: float) -> dict:
+	"""Amount × probability, in the deal's and the company's currency, rounded as the fields show them."""
+	weighted = flt(
+		lifecycle.weighted_amount(flt(doc.opportunity_amount), flt(probability)),
+		doc.precision("weighted_amount"),
+	)
+	return {
+		"weighted_amount": weighted,
+		"base_weighted_amount": flt(
+			weighted * (flt(doc.conversion_rate) or 1), doc.precision("base_weighted_amount")
+		),
+	}
+
+
+def set_default_owner(doc):
+	"""A new opportunity belongs to the user who makes it; not to Guest (the web form) or
+	Administrator (jobs, imports). An Assignment Rule for opportunities runs after the
+	app's own on_update: the owner then waits for it (`set_pending_owner`), and whoever
+	the rule assigns owns the deal."""
+	user = frappe.session.user
+	if not doc.is_new() or doc.opportunity_owner or user in ("Guest", "Administrator"):
+		return
+	if frappe.db.exists("Assignment Rule", {"document_type": "Opportunity", "disabled": 0}):
+		doc.flags.default_owner = user
+	else:
+		doc.opportunity_owner = user
+
+
+def set_pending_owner(doc):
+	"""on_change, after the Assignment Rule had its turn: no one assigned, the maker owns it."""
+	from frappe.desk.form import assign_to
+
+	user = doc.flags.pop("default_owner", None)
+	if not user or doc.opportunity_owner:
+		return
+	if frappe.db.get_value("Opportunity", doc.name, "opportunity_owner"):
+		return
+	frappe.db.set_value("Opportunity", doc.name, "opportunity_owner", user, update_modified=False)
+	doc.opportunity_owner = user
+	assign_to.add({"assign_to": [user], "doctype": "Opportunity", "name": doc.name}, ignore_permissions=True)
 
 
 def validate_purchase_process(doc):
@@ -238,8 +288,8 @@ def validate_buying_committee(doc):
 			)
 
 
-def contacts_linked_to_party(party_type: str, party: str, contacts: list[str]) -> list[str]:
-	"""Contacts among `contacts` linked to the party, or to the customer a lead became."""
+def contacts_linked_to_party(party_type: str, party: str, contacts: list[str] | None = None) -> list[str]:
+	"""Contacts (among `contacts`, when given) linked to the party, or to the customer a lead became."""
 	parties = [(party_type, party)]
 	if party_type == "Lead":
 		customer = frappe.db.get_value("Customer", {"lead_name": party}, "name")
@@ -252,12 +302,41 @@ def contacts_linked_to_party(party_type: str, party: str, contacts: list[str]) -
 		condition = (link.link_doctype == link_doctype) & (link.link_name == link_name)
 		party_match = condition if party_match is None else party_match | condition
 
-	return (
+	query = (
 		frappe.qb.from_(link)
 		.select(link.parent)
 		.distinct()
-		.where((link.parenttype == "Contact") & link.parent.isin(contacts) & party_match)
-		.run(pluck=True)
+		.where((link.parenttype == "Contact") & party_match)
+	)
+	if contacts is not None:
+		query = query.where(link.parent.isin(contacts or [""]))
+	return query.run(pluck=True)
+
+
+@frappe.whitelist()
+@frappe.validate_and_sanitize_search_inputs
+def buying_committee_contacts(doctype, txt, searchfield, start, page_len, filters):
+	"""The committee picker: the contacts of the opportunity's party (and of the customer a
+	lead became) that the user may read, matching what was typed."""
+	filters = frappe._dict(filters or {})
+	party_type, party = filters.get("opportunity_from"), filters.get("party_name")
+	if party_type not in ("Customer", "Lead", "Prospect") or not party:
+		return []
+	if not frappe.has_permission(party_type, "read", doc=party):
+		return []
+	names = contacts_linked_to_party(party_type, party)
+	if not names:
+		return []
+	text = f"%{txt}%"
+	return frappe.get_list(
+		"Contact",
+		filters={"name": ("in", names)},
+		or_filters={"name": ("like", text), "full_name": ("like", text), "email_id": ("like", text)},
+		fields=["name", "full_name", "email_id"],
+		order_by="full_name asc",
+		limit_start=start,
+		limit_page_length=page_len,
+		as_list=True,
 	)
 
 
@@ -286,8 +365,12 @@ def stamp_closing_dates(doc):
 def status_fields_for(doc) -> dict:
 	"""The fields that follow the status: won/lost dates, days to close, won without
 	reasons, the forecast category."""
+	probability = probability_for(doc)
+	amounts = weighted_amounts(doc, probability)
 	return {
 		**closing_dates_for(doc),
+		"probability": probability,
+		**amounts,
 		"forecast_category": forecast_category_for(doc),
 		"won_without_reasons": int(
 			lifecycle.won_without_reasons(doc.status, len(doc.get("won_reasons")), won_reasons_mandatory())
