@@ -20,3 +20,26 @@ PROPERTY_SETTERS = [
 		"value": "wkhtmltopdf\nchrome",
 	},
 ]
+
+# The Opportunity list shows what a sales person works from (stage, amount, owner, expected
+# closing) in place of ERPNext's series, party type and opportunity type.
+LIST_VIEW_COLUMNS = {
+	"naming_series": "0",
+	"opportunity_from": "0",
+	"opportunity_type": "0",
+	"sales_stage": "1",
+	"opportunity_amount": "1",
+	"opportunity_owner": "1",
+	"expected_closing": "1",
+}
+PROPERTY_SETTERS += [
+	{
+		"doctype": "Opportunity",
+		"doctype_or_field": "DocField",
+		"fieldname": fieldname,
+		"property": "in_list_view",
+		"property_type": "Check",
+		"value": value,
+	}
+	for fieldname, value in LIST_VIEW_COLUMNS.items()
+]

@@ -2,6 +2,14 @@
 // item rates from the price list, amounts that follow the items.
 
 frappe.ui.form.on("Opportunity", {
+	setup(frm) {
+		// The buying committee: the contacts of the party (and of the customer a lead became).
+		frm.set_query("contact", "buying_committee", () => ({
+			query: "opportunity_ext.overrides.opportunity.buying_committee_contacts",
+			filters: { opportunity_from: frm.doc.opportunity_from, party_name: frm.doc.party_name },
+		}));
+	},
+
 	validate(frm) {
 		// ERPNext defaults the type to __("Sales"): translated, it names no Opportunity Type.
 		if (frm.doc.opportunity_type && frm.doc.opportunity_type === __("Sales") && __("Sales") !== "Sales") {
@@ -10,12 +18,19 @@ frappe.ui.form.on("Opportunity", {
 	},
 
 	refresh(frm) {
+		// what the form holds as saved: a cancelled Declare Won puts the status back to it
+		frm.__saved_status = frm.doc.status;
+		frm.__price_list = frm.doc.selling_price_list;
 		const can_declare_won =
 			!frm.is_new() &&
 			frm.perm[0].write &&
 			!["Converted", "Lost", "Closed"].includes(frm.doc.status);
 		if (can_declare_won) {
 			frm.add_custom_button(__("Declare Won"), () => frm.trigger("declare_won_dialog"));
+		}
+		// ERPNext's own lost dialog (reasons, competitors), refused while a quotation is on offer
+		if (can_declare_won && frm.doc.status !== "Quotation") {
+			frm.add_custom_button(__("Declare Lost"), () => frm.trigger("set_as_lost_dialog"));
 		}
 		const stalled = frm.doc.__onload && frm.doc.__onload.stalled;
 		if (stalled) {
@@ -90,7 +105,7 @@ frappe.ui.form.on("Opportunity", {
 				frappe.confirm(
 					__("{0} {1} is not a customer yet. Create the customer now?", [
 						__(frm.doc.opportunity_from),
-						frm.doc.party_name.bold(),
+						`<b>${frappe.utils.escape_html(frm.doc.party_name)}</b>`,
 					]),
 					() => frm.trigger("make_customer")
 				);
@@ -175,6 +190,7 @@ frappe.ui.form.on("Opportunity", {
 	declare_won_dialog(frm) {
 		// Sent with the form: a Sales User may not read Opportunity Settings.
 		const mandatory = frm.doc.__onload && frm.doc.__onload.won_reasons_mandatory;
+		let declared = false;
 		const dialog = new frappe.ui.Dialog({
 			title: __("Declare Won"),
 			fields: [
@@ -204,15 +220,26 @@ frappe.ui.form.on("Opportunity", {
 						freeze: true,
 					})
 					.then(() => {
+						declared = true;
 						dialog.hide();
+						frappe.show_alert({
+							message: __("Opportunity {0} declared won", [frm.doc.name]),
+							indicator: "green",
+						});
 						frm.reload_doc();
 					});
 			},
 		});
-		// Changing the status field to Converted opened this: leave it as saved if cancelled.
+		// Changing the status field to Converted opened this: cancelled, the status goes back
+		// to the saved one and every other unsaved edit stays.
 		dialog.onhide = () => {
-			if (frm.is_dirty() && frm.doc.status === "Converted" && !(frm.doc.won_reasons || []).length) {
-				frm.reload_doc();
+			if (
+				!declared &&
+				frm.doc.status === "Converted" &&
+				frm.__saved_status !== "Converted" &&
+				!(frm.doc.won_reasons || []).length
+			) {
+				frm.set_value("status", frm.__saved_status || "Open");
 			}
 		};
 		dialog.show();
@@ -239,9 +266,15 @@ frappe.ui.form.on("Opportunity", {
 	},
 
 	set_weighted_amount(frm) {
-		const weighted = (flt(frm.doc.opportunity_amount) * flt(frm.doc.probability)) / 100;
+		const weighted = flt(
+			(flt(frm.doc.opportunity_amount) * flt(frm.doc.probability)) / 100,
+			precision("weighted_amount")
+		);
 		frm.set_value("weighted_amount", weighted);
-		frm.set_value("base_weighted_amount", weighted * (flt(frm.doc.conversion_rate) || 1));
+		frm.set_value(
+			"base_weighted_amount",
+			flt(weighted * (flt(frm.doc.conversion_rate) || 1), precision("base_weighted_amount"))
+		);
 	},
 
 	total(frm) {
@@ -252,14 +285,24 @@ frappe.ui.form.on("Opportunity", {
 	},
 
 	selling_price_list(frm) {
+		// Rows priced from the list follow the new list; a rate the user typed stays. A row
+		// counts as priced when it has no rate, got its rate here, or holds the old list's.
+		const old_list = frm.__price_list;
+		frm.__price_list = frm.doc.selling_price_list;
 		(frm.doc.items || []).forEach((row) => {
-			if (row.item_code) frm.events.set_item_rate(frm, row);
+			if (!row.item_code) return;
+			if (!flt(row.rate) || flt(row.rate) === flt(row.__list_rate)) {
+				frm.events.set_item_rate(frm, row);
+			} else if (old_list) {
+				frm.events.get_item_rate(frm, row, old_list).then((message) => {
+					if (message && flt(message.rate) === flt(row.rate)) frm.events.set_item_rate(frm, row);
+				});
+			}
 		});
 	},
 
-	set_item_rate(frm, row) {
-		if (!row.item_code) return;
-		frappe
+	get_item_rate(frm, row, price_list) {
+		return frappe
 			.call({
 				method: "opportunity_ext.lifecycle.pricing.get_item_rate",
 				args: {
@@ -268,19 +311,27 @@ frappe.ui.form.on("Opportunity", {
 					transaction_date: frm.doc.transaction_date,
 					uom: row.uom,
 					qty: row.qty,
-					price_list: frm.doc.selling_price_list,
+					price_list: price_list,
 					opportunity_from: frm.doc.opportunity_from,
 					party_name: frm.doc.party_name,
 				},
 			})
-			.then(({ message }) => {
-				if (!message) return;
-				if (!frm.doc.selling_price_list && message.price_list) {
-					frm.doc.selling_price_list = message.price_list;
-					frm.refresh_field("selling_price_list");
-				}
-				if (message.rate) frappe.model.set_value(row.doctype, row.name, "rate", message.rate);
-			});
+			.then(({ message }) => message);
+	},
+
+	set_item_rate(frm, row) {
+		if (!row.item_code) return;
+		frm.events.get_item_rate(frm, row, frm.doc.selling_price_list).then((message) => {
+			if (!message) return;
+			if (!frm.doc.selling_price_list && message.price_list) {
+				frm.doc.selling_price_list = frm.__price_list = message.price_list;
+				frm.refresh_field("selling_price_list");
+			}
+			if (message.rate) {
+				row.__list_rate = message.rate; // priced from the list, not typed
+				frappe.model.set_value(row.doctype, row.name, "rate", message.rate);
+			}
+		});
 	},
 });
 
