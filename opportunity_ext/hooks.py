@@ -56,6 +56,7 @@ doc_events = {
 	},
 	"Quotation": {
 		"after_mapping": "opportunity_ext.overrides.quotation.after_mapping",
+		"validate": "opportunity_ext.overrides.quotation.validate",
 		"on_submit": "opportunity_ext.sales_documents.quotations.on_quotation_change",
 		"on_cancel": "opportunity_ext.sales_documents.quotations.on_quotation_change",
 		"on_update_after_submit": "opportunity_ext.sales_documents.quotations.on_quotation_change",
@@ -65,6 +66,11 @@ doc_events = {
 		"after_delete": "opportunity_ext.overrides.sales_stage.after_delete",
 		"after_rename": "opportunity_ext.overrides.sales_stage.after_rename",
 	},
+	"Customer": {
+		"on_update": "opportunity_ext.overrides.customer.on_update",
+		"on_trash": "opportunity_ext.overrides.customer.on_trash",
+	},
+	"Lead": {"on_update": "opportunity_ext.overrides.lead.on_update"},
 	"Supplier Quotation": {"after_mapping": "opportunity_ext.overrides.supplier_quotation.after_mapping"},
 	"Sales Order": {
 		"validate": "opportunity_ext.overrides.sales_order.validate",
@@ -74,6 +80,22 @@ doc_events = {
 	"Sales Invoice": {"validate": "opportunity_ext.overrides.sales_invoice.validate"},
 	"Payment Entry": {"validate": "opportunity_ext.overrides.payment_entry.validate"},
 	"Journal Entry": {"validate": "opportunity_ext.overrides.journal_entry.validate"},
+}
+
+# Permissions
+# -----------
+# User Permissions on Customer, Lead and Prospect reach Opportunity and Quotation through
+# link fields kept in step with the party (permissions/party.py); a row of an opportunity's
+# history is readable when the opportunity is (permissions/history.py)
+has_permission = {
+	"Opportunity": "opportunity_ext.permissions.party.has_permission",
+	"Quotation": "opportunity_ext.permissions.party.has_permission",
+	"Opportunity History": "opportunity_ext.permissions.history.has_permission",
+	"Opportunity Stage Log": "opportunity_ext.permissions.history.has_permission",
+}
+permission_query_conditions = {
+	"Opportunity History": "opportunity_ext.permissions.history.query_conditions",
+	"Opportunity Stage Log": "opportunity_ext.permissions.history.query_conditions",
 }
 
 # Scheduled jobs

@@ -13,6 +13,7 @@ from opportunity_ext.lifecycle.history.recording import record_changes
 from opportunity_ext.lifecycle.history.stalled import stalled_note
 from opportunity_ext.lifecycle.pricing import default_selling_price_list, item_price_list_rate
 from opportunity_ext.lifecycle.won import won_reasons_mandatory
+from opportunity_ext.permissions.party import set_party_links
 from opportunity_ext.sales_documents.quotations import latest_quotation_amount, sales_documents
 
 
@@ -36,6 +37,7 @@ def validate(doc, method=None):
 	stamp_closing_dates(doc)
 	validate_won_reasons(doc)
 	validate_next_contact(doc)
+	set_party_links(doc)  # User Permissions on the party apply through these
 
 
 def on_update(doc, method=None):

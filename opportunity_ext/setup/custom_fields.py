@@ -322,9 +322,35 @@ QUOTATION_FIELDS = [
 	},
 ]
 
+
+def party_links() -> list[dict]:
+	"""Hidden Link fields kept in step with the Dynamic Link party, so that User Permissions
+	on Customer, Lead and Prospect apply (permissions/party.py). Named so that no ERPNext
+	doctype mapped from Opportunity or Quotation has them (Sales Order has `customer`)."""
+	return [
+		{
+			"fieldname": fieldname,
+			"label": label,
+			"fieldtype": "Link",
+			"options": options,
+			"insert_after": "party_name",
+			"hidden": 1,
+			"read_only": 1,
+			"print_hide": 1,
+			"report_hide": 1,
+			"search_index": 1,
+		}
+		for fieldname, label, options in (
+			("party_customer", "Customer (User Permissions)", "Customer"),
+			("party_lead", "Lead (User Permissions)", "Lead"),
+			("party_prospect", "Prospect (User Permissions)", "Prospect"),
+		)
+	]
+
+
 CUSTOM_FIELDS = {
-	"Quotation": QUOTATION_FIELDS,
-	"Opportunity": OPPORTUNITY_FIELDS,
+	"Quotation": QUOTATION_FIELDS + party_links(),
+	"Opportunity": OPPORTUNITY_FIELDS + party_links(),
 	"Sales Stage": SALES_STAGE_FIELDS,
 	"Sales Order": [opportunity_link("customer_name")],
 	"Sales Invoice": [opportunity_link("customer_name")],

@@ -15,6 +15,7 @@ DEFAULT_WON_REASONS = ("Price", "Product Fit", "Relationship", "Service and Supp
 
 def after_install():
 	from opportunity_ext.overrides.sales_stage import set_stage_defaults
+	from opportunity_ext.permissions.party import backfill as backfill_party_links
 	from opportunity_ext.setup.assignment_rule import create_assignment_rule
 	from opportunity_ext.setup.kanban import create_kanban_board
 
@@ -26,6 +27,7 @@ def after_install():
 	create_kanban_board()
 	grant_permissions()
 	add_indexes()
+	backfill_party_links()  # existing opportunities and quotations: User Permissions on their party
 	backfill_history()
 
 
