@@ -17,6 +17,25 @@ def default_selling_price_list(party_type: str | None, party: str | None) -> str
 	return price_list or frappe.db.get_single_value("Selling Settings", "selling_price_list")
 
 
+def check_may_price_from(price_list: str | None, customer: str | None) -> None:
+	"""What a whitelisted price lookup may read: a selling price list the user may read
+	(never a buying one: what the company pays), and the special prices of a customer the
+	user may read only."""
+	if price_list:
+		selling = frappe.db.get_value("Price List", price_list, "selling")
+		if selling is None:
+			frappe.throw(_("Price List {0} does not exist.").format(price_list), frappe.DoesNotExistError)
+		if not selling or not frappe.has_permission("Price List", "read", doc=price_list):
+			frappe.throw(
+				_("Not permitted to price from {0}: choose a selling price list.").format(price_list),
+				frappe.PermissionError,
+			)
+	if customer and not frappe.has_permission("Customer", "read", doc=customer):
+		frappe.throw(
+			_("Not permitted to read the prices of customer {0}.").format(customer), frappe.PermissionError
+		)
+
+
 def item_price_list_rate(
 	item_code: str,
 	uom: str | None,
@@ -75,13 +94,16 @@ def get_item_rate(
 	"""For the Opportunity form: the price list a new item row is priced from, and its rate.
 
 	Whoever may edit opportunities may price them (as ERPNext's own item details do),
-	without read access to Item Price itself."""
+	without read access to Item Price itself: from selling price lists, with the special
+	prices of customers they may read (check_may_price_from)."""
 	if not (frappe.has_permission("Opportunity", "write") or frappe.has_permission("Opportunity", "create")):
 		frappe.throw(frappe._("Not permitted to price opportunities."), frappe.PermissionError)
+	customer = party_name if opportunity_from == "Customer" else None
+	check_may_price_from(price_list, customer)
 	price_list = price_list or default_selling_price_list(opportunity_from, party_name)
 	if not price_list:
 		return {"price_list": None, "rate": 0}
-	customer = party_name if opportunity_from == "Customer" else None
+	check_may_price_from(price_list, None)  # the customer's own, or Selling Settings' default
 	rate = item_price_list_rate(
 		item_code, uom, flt(qty) or 1, price_list, currency, transaction_date, customer
 	)

@@ -204,14 +204,18 @@ def status_from_quotations(quotations: list[dict], today: date) -> str | None:
 	return None
 
 
-def resynced_status(current: str, derived: str | None) -> str:
+def resynced_status(current: str, derived: str | None, lost_by_quotation: bool = False) -> str:
 	"""The opportunity's status after its quotations moved. Only what quotations decide
-	is changed: a win declared by hand, a loss declared on the opportunity and Closed stay."""
+	is changed: a win declared by hand, a loss declared on the opportunity and Closed stay.
+	`lost_by_quotation`: the loss is ERPNext's, made just now by declaring one quotation
+	lost, and is taken back while another quotation is still on offer."""
 	if current == CLOSED_STATUS or derived == current:
 		return current
 	if derived == WON_STATUS:
 		return WON_STATUS
-	if derived == QUOTATION_STATUS and current in (OPEN_STATUS, LOST_STATUS):
+	if derived == QUOTATION_STATUS and (
+		current == OPEN_STATUS or (current == LOST_STATUS and lost_by_quotation)
+	):
 		return QUOTATION_STATUS
 	if derived == LOST_STATUS and current in (OPEN_STATUS, QUOTATION_STATUS):
 		return LOST_STATUS

@@ -3,7 +3,6 @@ stalled deals; and the exact figures of the history reports."""
 
 import email
 from email.header import decode_header, make_header
-from unittest.mock import patch
 
 import frappe
 from erpnext.crm.doctype.opportunity.opportunity import make_quotation
@@ -13,13 +12,6 @@ from freezegun import freeze_time
 
 from opportunity_ext.automation.auto_close import process_stale_opportunities
 from opportunity_ext.lifecycle.history import backfill, recording, stalled
-from opportunity_ext.opportunity_ext.report.pipeline_changes.pipeline_changes import (
-	execute as pipeline_changes,
-)
-from opportunity_ext.opportunity_ext.report.stage_conversion.stage_conversion import (
-	execute as stage_conversion,
-)
-from opportunity_ext.opportunity_ext.report.stage_duration.stage_duration import execute as stage_duration
 from opportunity_ext.tests.utils import (
 	company,
 	forget_outgoing_email_account,
@@ -137,7 +129,12 @@ class TestHistory(FrappeTestCase):
 				opportunity.sales_stage = stage
 				opportunity.save()
 		log = {
-			row.sales_stage: (get_datetime(row.entered_on), row.days_in_stage, row.advanced, bool(row.left_on))
+			row.sales_stage: (
+				get_datetime(row.entered_on),
+				row.days_in_stage,
+				row.advanced,
+				bool(row.left_on),
+			)
 			for row in frappe.get_all(
 				"Opportunity Stage Log",
 				filters={"opportunity": opportunity.name},
@@ -237,117 +234,33 @@ class TestHistory(FrappeTestCase):
 		stalled.send_stalled_digests()
 		self.assertEqual(digests_for(owner), [], "a closed deal is not stalled")
 
-	def test_report_figures(self):
-		frappe.db.delete("Opportunity History")
-		won = self.moved()
-		with freeze_time(add_days(START, 10)):
-			won.reload()
-			won.sales_stage = self.third
-			won.status = "Converted"
-			won.save()  # 7 days in the second stage
-		lost = self.moved()
-		with freeze_time(add_days(START, 5)):
-			lost.reload()
-			lost.status = "Lost"
-			lost.append("lost_reasons", {"lost_reason": make_lost_reason()})
-			lost.save()
-		filters = {"company": company()}
-
-		_columns, rows, _message, _chart = stage_duration(filters)
-		second = {row.outcome: row for row in rows if row.stage == self.second}
-		self.assertEqual((second["Won"].average_days, second["Won"].median_days), (7.0, 7.0))
-		first = [row for row in rows if row.stage == self.first]
-		self.assertEqual(
-			sorted((row.outcome, row.average_days) for row in first), [("Lost", 3.0), ("Won", 3.0)]
-		)
-
-		_columns, rows, _message, _chart = stage_conversion(filters)
-		by_stage = {row.stage: row for row in rows}
-		self.assertEqual(
-			(by_stage[self.first].entered, by_stage[self.first].advanced, by_stage[self.first].won), (2, 2, 1)
-		)
-		self.assertEqual((by_stage[self.second].entered, by_stage[self.second].advanced), (2, 1))
-		self.assertEqual((by_stage[self.third].entered, by_stage[self.third].won), (1, 1))
-
-		# a stage since deleted (no longer in the funnel) still counts, and the deal that went
-		# on into the funnel from it advanced; the counting by bits agrees with the plain way
-		frappe.db.sql(
-			"""insert into `tabOpportunity History` (name, opportunity, changed_on, field, from_value, to_value)
-			values ('_oppext-gone-stage', %s, %s, 'sales_stage', null, '_OppExt Gone Stage')""",
-			(lost.name, START),
-		)
-		_columns, rows, _message, _chart = stage_conversion(filters)
-		gone = {row.stage: row for row in rows}["_OppExt Gone Stage"]
-		self.assertEqual((gone.position, gone.entered, gone.advanced, gone.won), (0, 1, 1, 0))
-		with patch("opportunity_ext.opportunity_ext.report.utils.MAX_BITS", 0):
-			_columns, plain, _message, _chart = stage_conversion(filters)
-		self.assertEqual(plain, rows)
-
-		# Stage Duration counts each deal once a stage however often it left it, the deleted
-		# stage's by name; the same as the plain distinct count
-		frappe.db.sql(
-			"""insert into `tabOpportunity History`
-				(name, opportunity, changed_on, field, from_value, to_value, days_in_previous_stage)
-			values ('_oppext-left-gone', %(deal)s, %(at)s, 'sales_stage', '_OppExt Gone Stage', %(stage)s, 2),
-				('_oppext-left-again', %(deal)s, %(at)s, 'sales_stage', %(stage)s, %(next)s, 4)""",
-			{"deal": won.name, "at": START, "stage": self.first, "next": self.second},
-		)
-		_columns, rows, _message, _chart = stage_duration(filters)
-		by_stage = {(row.stage, row.outcome): row for row in rows}
-		self.assertEqual(by_stage[("_OppExt Gone Stage", "Won")].opportunities, 1)
-		self.assertEqual(by_stage[(self.first, "Won")].opportunities, 1, "left twice, one deal")
-		with patch("opportunity_ext.opportunity_ext.report.utils.MAX_BITS", 0):
-			_columns, plain, _message, _chart = stage_duration(filters)
-		self.assertEqual(plain, rows)
-
-		with freeze_time(add_days(START, 20)):
-			_columns, rows, _message, _chart = pipeline_changes(
-				{**filters, "from_date": str(START.date()), "to_date": str(add_days(START, 20).date())}
+	def test_digest_escapes_what_users_typed_and_speaks_each_recipients_language(self):
+		persian = make_user("_oppext_stalled_fa@example.com", ["Sales User"])
+		thai = make_user("_oppext_stalled_th@example.com", ["Sales User"])
+		frappe.db.set_value("User", persian, "language", "fa")
+		frappe.db.set_value("User", thai, "language", "th")
+		for owner in (persian, thai):
+			opportunity = self.moved()
+			frappe.db.set_value(
+				"Opportunity",
+				opportunity.name,
+				{"opportunity_owner": owner, "title": '<img src=x onerror="alert(1)"> & Co'},
 			)
-		counts = {row["kind"]: row["count"] for row in rows}
-		self.assertEqual(
-			(counts["New"], counts["Advanced"], counts["Amount Up"], counts["Won"], counts["Lost"]),
-			(2, 2, 2, 1, 1),
-		)
-
-
-def make_lost_reason() -> str:
-	from opportunity_ext.tests.utils import make_lost_reason as make
-
-	return make("_OppExt History Lost")
-
-
-class TestPipelineVelocity(FrappeTestCase):
-	def setUp(self):
-		frappe.db.savepoint("oppext_velocity")
-		self.addCleanup(frappe.db.rollback, save_point="oppext_velocity")
-		frappe.db.delete("Opportunity")
-		customer = make_customer("_OppExt Velocity Customer")
-		start = get_datetime(today()).replace(day=1).date()
-		self.filters = {"company": company(), "from_date": str(start), "to_date": today(), "period": "Month"}
-		for amount, days in ((1000, 10), (3000, 30)):
-			self.close(make_opportunity(customer, opportunity_amount=amount).name, "Converted", days)
-		for _ in range(2):
-			self.close(make_opportunity(customer, opportunity_amount=500).name, "Lost", 5)
-		for _ in range(4):
-			make_opportunity(customer, opportunity_amount=700)
-
-	def close(self, name, status, days):
-		date_field = "won_date" if status == "Converted" else "lost_date"
-		frappe.db.set_value(
-			"Opportunity", name, {"status": status, date_field: today(), "days_to_close": days}
-		)
-
-	def test_velocity_of_the_month(self):
-		from opportunity_ext.opportunity_ext.report.pipeline_velocity.pipeline_velocity import (
-			execute,
-			velocity,
-		)
-
-		_columns, rows, _message, _chart = execute(self.filters)
-		month = rows[-1]
-		self.assertEqual(
-			(month.open_deals, month.win_rate, month.average_won, month.average_days), (4, 50.0, 2000, 20)
-		)
-		self.assertEqual(month.velocity, 200, "4 open × 50 % × 2,000 ÷ 20 days")
-		self.assertEqual(velocity(4, 0, 0, 0, 0), 0, "nothing decided yet: no velocity")
+		make_outgoing_email_account()
+		self.addCleanup(forget_outgoing_email_account)
+		frappe.db.set_single_value("Opportunity Settings", "stalled_digest_enabled", 1)
+		with freeze_time(add_days(START, 15)):
+			stalled.refresh_stalled_and_send_digests()
+		for owner, language in ((persian, "fa"), (thai, "th")):
+			[(subject, body)] = digests_for(owner)
+			self.assertNotIn("<img src=x", body)
+			self.assertIn("&lt;img src=x onerror=", body)
+			self.assertIn("&amp; Co", body)
+			with frappe.translate.print_language(language):
+				self.assertEqual(subject, frappe._("{0} of your opportunities are stalled").format(1))
+				self.assertIn(
+					frappe._(
+						"These opportunities have stayed in their sales stage longer than the stage allows:"
+					),
+					body,
+				)

@@ -87,7 +87,9 @@ def rebuild_stage_log(batch_size: int = BATCH_SIZE) -> int:
 			.orderby(history.creation)
 			.run()
 		)
-		log_rows = [row for _name, deal in groupby(rows, key=first) for row in stage_log_rows(list(deal), positions)]
+		log_rows = [
+			row for _name, deal in groupby(rows, key=first) for row in stage_log_rows(list(deal), positions)
+		]
 		insert_stage_log(log_rows)
 		written += len(log_rows)
 		if not frappe.flags.in_test:
@@ -169,9 +171,9 @@ def tracked_changes(opp, data: str, formats: tuple[str, str]) -> dict:
 		if UNREADABLE in values:
 			frappe.log_error(
 				title=_("Opportunity history: a value could not be read"),
-				message=_("Opportunity {0}: the change of {1} from {2} to {3} (as its Version showed it) was left out.").format(
-					opp.name, field, before, after
-				),
+				message=_(
+					"Opportunity {0}: the change of {1} from {2} to {3} (as its Version showed it) was left out."
+				).format(opp.name, field, before, after),
 				reference_doctype="Opportunity",
 				reference_name=opp.name,
 			)

@@ -187,7 +187,10 @@ def log_stage_change(opportunity: str, left: str | None, entered: str | None, at
 			frappe.db.set_value(
 				STAGE_LOG,
 				row.name,
-				{"left_on": at, "days_in_stage": flt(row.days_in_stage) + days_between(row.last_entered_on, at)},
+				{
+					"left_on": at,
+					"days_in_stage": flt(row.days_in_stage) + days_between(row.last_entered_on, at),
+				},
 				update_modified=False,
 			)
 	if not entered:

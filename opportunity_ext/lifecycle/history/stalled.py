@@ -49,7 +49,11 @@ def refresh_stalled(doc) -> None:
 	stage = doc.sales_stage
 	stalled = int(
 		is_stalled(
-			doc.status, stage, doc.get("stage_entered_on"), {stage: stage_stalled_after(stage)}, now_datetime()
+			doc.status,
+			stage,
+			doc.get("stage_entered_on"),
+			{stage: stage_stalled_after(stage)},
+			now_datetime(),
 		)
 	)
 	if stalled != cint(doc.get("is_stalled")):
@@ -131,7 +135,9 @@ def stalled_deal(row, limits: dict, now) -> dict:
 		"name": escape_html(row.name),
 		"title": escape_html(row.title or row.name),
 		"url": escape_html(frappe.utils.get_url_to_form("Opportunity", row.name)),
-		"note": escape_html(_("{0} days in {1}, stalled after {2}").format(note["days"], _(stage), note["limit"])),
+		"note": escape_html(
+			_("{0} days in {1}, stalled after {2}").format(note["days"], _(stage), note["limit"])
+		),
 		"amount": escape_html(frappe.utils.fmt_money(row.opportunity_amount, currency=row.currency))
 		if row.opportunity_amount
 		else "",

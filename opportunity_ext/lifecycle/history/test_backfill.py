@@ -78,7 +78,9 @@ class TestBackfillValues(FrappeTestCase):
 		with freeze_time("2026-03-03 09:00"):
 			set_formats(number_format="#.###,##", date_format="dd.mm.yyyy")
 		with freeze_time("2026-03-04 09:00"):
-			european = make_opportunity(self.customer, opportunity_amount=1234.5, expected_closing="2026-04-05")
+			european = make_opportunity(
+				self.customer, opportunity_amount=1234.5, expected_closing="2026-04-05"
+			)
 			self.changed(european, opportunity_amount=2000, expected_closing="2026-05-06")
 		with freeze_time("2026-03-05 09:00"):
 			set_formats(number_format="#,###.##", date_format="dd-mm-yyyy")
@@ -90,7 +92,9 @@ class TestBackfillValues(FrappeTestCase):
 		self.assertEqual(
 			values_of(lakh.name, "expected_closing"), [[None, "2026-04-05"], ["2026-04-05", "2026-03-25"]]
 		)
-		self.assertEqual(values_of(european.name, "opportunity_amount"), [[None, "1234.5"], ["1234.5", "2000"]])
+		self.assertEqual(
+			values_of(european.name, "opportunity_amount"), [[None, "1234.5"], ["1234.5", "2000"]]
+		)
 		self.assertEqual(
 			values_of(european.name, "expected_closing"), [[None, "2026-04-05"], ["2026-04-05", "2026-05-06"]]
 		)

@@ -3,11 +3,14 @@
 import importlib
 
 import frappe
+from frappe import _
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, today
+from frappe.utils import add_days, add_months, get_datetime, getdate, today
 
+from opportunity_ext.lifecycle.history.recording import recorded_at
 from opportunity_ext.lifecycle.won import declare_opportunity_won
 from opportunity_ext.tests.utils import (
+	company,
 	make_campaign,
 	make_competitor,
 	make_customer,
@@ -22,6 +25,7 @@ from opportunity_ext.tests.utils import (
 
 TYPE = "_OppExt Report Test"
 REP_1, REP_2 = "oppext-report-1@example.com", "oppext-report-2@example.com"
+START = get_datetime("2026-03-02 09:00:00")
 
 
 def run(report: str, **filters):
@@ -239,70 +243,175 @@ class TestReports(FrappeTestCase):
 		self.assertGreater(get_win_rate()["value"], 0)
 
 
-class TestDistributions(FrappeTestCase):
-	"""The reports' two-pass median against Python's, on values spread over many buckets."""
+class TestHistoryReports(FrappeTestCase):
+	"""Stage Duration, Stage Conversion and Pipeline Changes on deals moved through stages."""
 
-	def test_exact_median_count_and_total_per_group(self):
-		import random
-		import statistics
+	def setUp(self):
+		frappe.db.savepoint("oppext_history_reports")
+		self.addCleanup(frappe.db.rollback, save_point="oppext_history_reports")
+		frappe.db.set_single_value("Opportunity Settings", "won_reasons_mandatory", 0)
+		self.first = make_sales_stage("_OppExt H1 Qualify", 10)
+		self.second = make_sales_stage("_OppExt H2 Propose", 40)
+		self.third = make_sales_stage("_OppExt H3 Negotiate", 70)
+		self.customer = make_customer("_OppExt History Customer")
+		frappe.db.delete("Opportunity History")
+		frappe.db.delete("Opportunity Stage Log")
 
-		from frappe.query_builder import Case
-
-		from opportunity_ext.opportunity_ext.report.utils import distributions
-
-		generator = random.Random(15)
-		rows = []
-		for group in ("a", "b", "c"):
-			for _number in range(generator.randint(1, 400)):
-				kind = generator.random()
-				if kind < 0.1:
-					value = None
-				elif kind < 0.2:
-					value = generator.choice([0, 0.04, -3.5, -0.5, 7])
-				else:
-					value = round(generator.expovariate(1 / 500), 2)
-					if (
-						round(value * 100) % 10 == 5
-					):  # no half to round: MariaDB's ROUND of a double is not Python's
-						value = round(value + 0.01, 2)
-				rows.append((group, value))
-		rows.append(("d", None))  # a group without any value
-		# the values as history rows (rolled back with the test)
-		frappe.db.sql(
-			"""insert into `tabOpportunity History` (name, opportunity, field, days_in_previous_stage)
-			values """
-			+ ", ".join(["(%s, %s, %s, %s)"] * len(rows)),
-			[
-				item
-				for number, (group, value) in enumerate(rows)
-				for item in (
-					f"_oppext-dist-{number}",
-					f"_oppext-dist-{group}",
-					"status" if value is None else "sales_stage",
-					value or 0,
-				)
-			],
-		)
-		history = frappe.qb.DocType("Opportunity History")
-		# no value unless a stage row, as the reports' own CASE terms
-		value = Case().when(history.field == "sales_stage", history.days_in_previous_stage).else_(None)
-		for precision in (None, 1):
-			found = distributions(
-				history,
-				history.opportunity.like("_oppext-dist-%"),
-				[history.opportunity],
-				value,
-				precision,
+	def moved(self, **kwargs):
+		"""Created in the first stage, three days later in the second, then its amount up."""
+		with recorded_at(START):
+			opportunity = make_opportunity(
+				self.customer,
+				sales_stage=self.first,
+				opportunity_amount=100,
+				probability=10,
+				opportunity_type=TYPE,
+				**kwargs,
 			)
-			for group in ("a", "b", "c", "d"):
-				values = [value for grp, value in rows if grp == group and value is not None]
-				summary = found[(f"_oppext-dist-{group}",)]
-				self.assertEqual(summary.rows, sum(1 for grp, _value in rows if grp == group))
-				self.assertEqual(summary.count, len(values))
-				self.assertAlmostEqual(summary.total, sum(values), places=6)
-				if not values:
-					self.assertIsNone(summary.median)
-					continue
-				if precision is not None:
-					values = [round(value, precision) for value in values]
-				self.assertAlmostEqual(float(summary.median), statistics.median(values), places=6)
+		for day, change in ((3, {"sales_stage": self.second}), (4, {"opportunity_amount": 150})):
+			self.change(opportunity, day, **change)
+		return opportunity
+
+	def change(self, opportunity, day, **values):
+		with recorded_at(add_days(START, day)):
+			opportunity.reload()
+			opportunity.update(values)
+			opportunity.save()
+
+	def deals(self):
+		won = self.moved()
+		self.change(won, 10, sales_stage=self.third, status="Converted")  # 7 days in the second stage
+		lost = self.moved()
+		reasons = [{"lost_reason": make_lost_reason("_OppExt History Lost")}]
+		self.change(lost, 5, status="Lost", lost_reasons=reasons)
+		return won, lost
+
+	def test_stage_duration_days_per_stage_and_outcome(self):
+		won, _lost = self.deals()
+		_columns, rows, _chart = run("Stage Duration")
+		second = {row.outcome: row for row in rows if row.stage == self.second}
+		self.assertEqual(
+			(second["Won"].opportunities, second["Won"].average_days, second["Won"].median_days), (1, 7, 7)
+		)
+		self.assertNotIn("Lost", second, "a stage not left yet is not counted")
+		first = sorted(
+			(row.outcome, row.opportunities, row.average_days) for row in rows if row.stage == self.first
+		)
+		self.assertEqual(first, [("Lost", 1, 3), ("Won", 1, 3)])
+
+		# back into a stage and out again: one deal, its days added up
+		self.change(won, 12, sales_stage=self.first)
+		self.change(won, 13, sales_stage=self.third)
+		_columns, rows, _chart = run("Stage Duration")
+		first = {row.outcome: row for row in rows if row.stage == self.first}
+		self.assertEqual((first["Won"].opportunities, first["Won"].average_days), (1, 4))
+
+		_columns, rows, _chart = run("Stage Duration", group_by="Opportunity Owner")
+		owner = frappe.db.get_value("Opportunity", won.name, "opportunity_owner") or _("Not Set")
+		self.assertEqual({row.group_value for row in rows}, {owner})
+
+	def test_stage_duration_median_of_a_group(self):
+		for days in (1, 2, 10):
+			opportunity = self.moved()
+			self.change(opportunity, 3 + days, sales_stage=self.third)
+		_columns, rows, _chart = run("Stage Duration")
+		[second] = [row for row in rows if row.stage == self.second]
+		self.assertEqual((second.opportunities, second.average_days, second.median_days), (3, 4.3, 2))
+
+	def test_stage_conversion_from_the_stages_each_deal_entered(self):
+		self.deals()
+		_columns, rows, chart = run("Stage Conversion")
+		by_stage = {row.stage: row for row in rows}
+		self.assertEqual([row.stage for row in rows], [self.first, self.second, self.third], "funnel order")
+		self.assertEqual(
+			(by_stage[self.first].entered, by_stage[self.first].advanced, by_stage[self.first].won), (2, 2, 1)
+		)
+		self.assertEqual((by_stage[self.second].entered, by_stage[self.second].advanced), (2, 1))
+		self.assertEqual((by_stage[self.third].entered, by_stage[self.third].won), (1, 1))
+		self.assertEqual(by_stage[self.second].advanced_rate, 50)
+		self.assertEqual(chart["data"]["labels"], [self.first, self.second, self.third])
+
+	def test_pipeline_changes_counts_each_deal_once_a_kind(self):
+		won, _lost = self.deals()
+		self.change(won, 11, opportunity_amount=300)  # a second amount up of the same deal
+		_columns, rows, _chart = run(
+			"Pipeline Changes", from_date=str(START.date()), to_date=str(add_days(START, 20).date())
+		)
+		counts = {row["kind"]: row["count"] for row in rows}
+		self.assertEqual(
+			(counts["New"], counts["Advanced"], counts["Amount Up"], counts["Won"], counts["Lost"]),
+			(2, 2, 2, 1, 1),
+		)
+		_columns, rows, _chart = run(
+			"Pipeline Changes",
+			from_date=str(START.date()),
+			to_date=str(add_days(START, 20).date()),
+			show_changes=1,
+		)
+		self.assertIn(("Won", won.name), {(row.kind, row.opportunity) for row in rows})
+
+	def test_history_reports_show_only_deals_the_user_may_read(self):
+		viewer = make_user("oppext-report-history-viewer@example.com", ["Sales User"])
+		make_campaign("_OppExt Camp 1"), make_campaign("_OppExt Camp 2")
+		frappe.get_doc(
+			{"doctype": "User Permission", "user": viewer, "allow": "Campaign", "for_value": "_OppExt Camp 1"}
+		).insert()
+		self.moved(source="Campaign", campaign="_OppExt Camp 1")
+		self.moved(source="Campaign", campaign="_OppExt Camp 2")
+		with self.set_user(viewer):
+			_columns, rows, _chart = run("Stage Conversion")
+			self.assertEqual({row.stage: row.entered for row in rows}, {self.first: 1, self.second: 1})
+			_columns, rows, _chart = run("Stage Duration")
+			self.assertEqual([(row.stage, row.opportunities) for row in rows], [(self.first, 1)])
+
+
+class TestPipelineVelocity(FrappeTestCase):
+	def setUp(self):
+		frappe.db.savepoint("oppext_velocity")
+		self.addCleanup(frappe.db.rollback, save_point="oppext_velocity")
+		frappe.db.delete("Opportunity")
+		self.customer = make_customer("_OppExt Velocity Customer")
+		start = getdate(today()).replace(day=1)
+		self.filters = {"company": company(), "from_date": str(start), "to_date": today(), "period": "Month"}
+		for amount, days in ((1000, 10), (3000, 30)):
+			self.close(make_opportunity(self.customer, opportunity_amount=amount).name, "Converted", days)
+		for _number in range(2):
+			self.close(make_opportunity(self.customer, opportunity_amount=500).name, "Lost", 5)
+		for _number in range(4):
+			make_opportunity(self.customer, opportunity_amount=700)
+
+	def close(self, name, status, days, on=None):
+		date_field = "won_date" if status == "Converted" else "lost_date"
+		frappe.db.set_value(
+			"Opportunity", name, {"status": status, date_field: on or today(), "days_to_close": days}
+		)
+
+	def test_velocity_of_the_month(self):
+		from opportunity_ext.opportunity_ext.report.pipeline_velocity.pipeline_velocity import (
+			execute,
+			velocity,
+		)
+
+		_columns, rows, _message, _chart = execute(self.filters)
+		month = rows[-1]
+		self.assertEqual(
+			(month.open_deals, month.win_rate, month.average_won, month.average_days), (4, 50.0, 2000, 20)
+		)
+		self.assertEqual(month.velocity, 200, "4 open × 50 % × 2,000 ÷ 20 days")
+		self.assertEqual(velocity(4, 0, 0, 0, 0), 0, "nothing decided yet: no velocity")
+
+	def test_change_on_the_period_before(self):
+		from opportunity_ext.opportunity_ext.report.pipeline_velocity.pipeline_velocity import execute
+
+		last_month = add_months(getdate(today()).replace(day=1), -1)
+		won = make_opportunity(self.customer, opportunity_amount=1000, transaction_date=last_month)
+		self.close(won.name, "Converted", 10, on=last_month)
+		lost = make_opportunity(self.customer, opportunity_amount=1000, transaction_date=last_month)
+		self.close(lost.name, "Lost", 5, on=last_month)
+		for _number in range(2):  # still open at the end of last month, and now
+			make_opportunity(self.customer, opportunity_amount=700, transaction_date=last_month)
+		_columns, rows, _message, _chart = execute({**self.filters, "from_date": str(last_month)})
+		before, month = rows
+		self.assertEqual((before.open_deals, before.velocity, before.change), (2, 100, None))
+		self.assertEqual((month.open_deals, month.velocity), (6, 300), "6 open × 50 % × 2,000 ÷ 20 days")
+		self.assertEqual(month.change, 200)

@@ -4,8 +4,6 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate
 
-from opportunity_ext.utils.permissions import readable
-
 # Filters every report offers, each an Opportunity field of the same name.
 FIELD_FILTERS = (
 	"company",
@@ -38,8 +36,21 @@ def opportunity_filters(filters: dict, date_field: str | None = "transaction_dat
 
 
 def permitted(table, filters: dict, date_field: str | None = "transaction_date"):
-	"""Criterion: `table` (Opportunity) rows the user may read that match the filters."""
-	return readable(table, "Opportunity", opportunity_filters(filters, date_field))
+	"""Criterion: `table` (Opportunity) rows the user may read that match the filters: the
+	query `frappe.get_list` builds for them (role and user permissions, sharing, permission
+	query conditions), used as it is, as a subquery."""
+	from pypika.terms import LiteralValue
+
+	readable = frappe.get_list(
+		"Opportunity",
+		filters=opportunity_filters(filters, date_field),
+		fields=["`tabOpportunity`.`name`"],
+		order_by="",
+		limit_page_length=0,
+		run=False,
+	)
+	# the report's query runs with named parameters: a literal % must reach the driver doubled
+	return table.name.isin(LiteralValue("(" + readable.replace("%", "%%") + ")"))
 
 
 def closed_in_range(opportunity, filters: dict):
@@ -88,96 +99,28 @@ def group_by_field(filters: dict, groups: dict[str, str], default: str) -> tuple
 	return label, groups[label]
 
 
-def distributions(source, condition, groups: list, value, precision: int | None = None) -> dict:
-	"""Per combination of `groups`: `rows` (all the rows), `count` and `total` (of those with a
-	value) and the values' exact `median` (for whole numbers, else to `precision` decimals).
+def figures_by_group(query, groups: list, value) -> list[frappe._dict]:
+	"""Per combination of `groups` over the rows of `query` (its tables joined and filtered):
+	how many rows, how many have a value, and the values' average and median (MariaDB's
+	MEDIAN), in one query. `group` holds the combination's values."""
+	from pypika import analytics
+	from pypika.terms import Star
 
-	Two grouped passes whose groups stay few however many distinct values there are (a group
-	a distinct value spilled MariaDB's temporary table to disk): counts per coarse bucket find
-	the bucket that holds each middle value, then the values of those buckets alone are
-	counted. Linear in the rows, unlike MariaDB's MEDIAN window (a sort per partition).
-	`source`: a table, or a query with its joins."""
-	from frappe.query_builder.functions import Count, Round, Sum
-	from pypika.queries import QueryBuilder
-
-	term = value if precision is None else Round(value, precision)
-	# of the value itself, not rounded: rounding keeps the order, so a bucket's rounded
-	# values still follow those of the buckets before it
-	bucket = bucket_of(value)
-
-	def grouped(keys: list, aggregates: list, where):
-		query = source if isinstance(source, QueryBuilder) else frappe.qb.from_(source)
-		return query.select(*groups, *keys, *aggregates).where(where).groupby(*groups, *keys).run()
-
-	found, coarse = {}, {}
-	for *key, place, count, total in grouped([bucket], [Count("*"), Sum(value)], where=condition):
-		summary = found.setdefault(tuple(key), frappe._dict(rows=0, count=0, total=0.0, median=None))
-		summary.rows += count
-		if place is not None:
-			summary.count += count
-			summary.total += flt(total)
-			coarse.setdefault(tuple(key), []).append((place, count))
-
-	# per group, the bucket of each middle value and its place among that bucket's values
-	wanted = {
-		key: [located(histogram, position) for position in middle_positions(histogram)]
-		for key, histogram in coarse.items()
-	}
-	needed = sorted({place for places in wanted.values() for place, _offset in places})
-	fine = {}
-	if needed:
-		for *key, place, number, count in grouped(
-			[bucket, term], [Count("*")], where=condition & bucket.isin(needed)
-		):
-			fine.setdefault(same_group((*key, place)), []).append((number, count))
-	for key, places in wanted.items():
-		try:
-			values = [located(fine[same_group((*key, place))], offset)[0] for place, offset in places]
-		except (KeyError, IndexError):  # the two passes saw different rows: no median rather than a wrong one
-			continue
-		found[key].median = sum(values) / len(values)
-	return found
-
-
-def same_group(key: tuple) -> tuple:
-	"""A group key as MariaDB compares text (case-insensitive, trailing spaces ignored): each
-	pass spells a group as one of its rows does, not necessarily the same one."""
-	return tuple(part.casefold().rstrip() if isinstance(part, str) else part for part in key)
-
-
-def bucket_of(value):
-	"""SQL: a coarse bucket of a number, in the numbers' order: eight a doubling of its size
-	(about 9 % wide; every number below 0.09 in the first), so any range of values falls
-	into a few hundred buckets at most. NULL for NULL."""
-	from frappe.query_builder import CustomFunction
-	from frappe.query_builder.functions import Floor
-
-	greatest, log2 = CustomFunction("GREATEST", ["a", "b"]), CustomFunction("LOG2", ["number"])
-	return Floor(log2(greatest(value, 0) + 1) * 8)
-
-
-def middle_positions(histogram: list[tuple[float, int]]) -> list[int]:
-	"""Where the middle value (or the middle two) stands among values given as
-	(value, how many times), counted from 0."""
-	total = sum(count for _value, count in histogram)
-	return sorted({(total - 1) // 2, total // 2})
-
-
-def located(histogram: list[tuple[float, int]], position: int) -> tuple[float, int]:
-	"""The value at `position` (from 0) of the sorted values given as (value, how many
-	times), and how many of the values equal to it come before that position."""
-	seen = 0
-	for number, count in sorted(histogram):
-		if position < seen + count:
-			return number, position - seen
-		seen += count
-	raise IndexError(position)
-
-
-def middle(histogram: list[tuple[float, int]]) -> float:
-	"""The median of values given as (value, how many times)."""
-	values = [located(histogram, position)[0] for position in middle_positions(histogram)]
-	return sum(values) / len(values)
+	rows = (
+		query.select(
+			*groups,
+			analytics.Count(Star()).over(*groups),
+			analytics.Count(value).over(*groups),
+			analytics.Avg(value).over(*groups),
+			analytics.Median(value).over(*groups),
+		)
+		.distinct()
+		.run()
+	)
+	return [
+		frappe._dict(group=tuple(key), rows=count, count=with_value, average=flt(average), median=median)
+		for *key, count, with_value, average, median in rows
+	]
 
 
 def bar_chart(labels: list, datasets: dict[str, list], **options) -> dict:
@@ -192,46 +135,14 @@ def bar_chart(labels: list, datasets: dict[str, list], **options) -> dict:
 	}
 
 
-def stage_positions() -> dict[str, int]:
-	"""The position of each stage in the funnel (by default probability, then name), from 1:
-	the one definition of "a later stage"; a stage not in it stands at 0."""
-	stages = frappe.get_all("Sales Stage", fields=["name", "default_probability"])
-	ordered = sorted(stages, key=lambda stage: (stage.default_probability or 0, stage.name))
-	return {stage.name: position for position, stage in enumerate(ordered, start=1)}
-
-
-# positions a 64-bit BIT_OR holds, 0 (a stage not in the funnel) included
-MAX_BITS = 62
-
-
-def deals_by_set(rows_query, deal, position, per_deal: list | None = None) -> list[tuple]:
-	"""How many deals have each set of `position`s (stages they entered or left, kinds of
-	move), with the same `per_deal` values: [(the positions as bits of one number, *values,
-	count)]. A distinct count without one: per deal, one BIT_OR grouped by `deal` (the
-	Opportunity's name: its rows are read in that order, so each group is summed as it is
-	read), then the deals per combination, a few rows."""
-	from frappe.query_builder import CustomFunction
-	from frappe.query_builder.functions import Count
-
-	bit_or, power = CustomFunction("BIT_OR", ["bits"]), CustomFunction("POWER", ["base", "exponent"])
-	per_deal = per_deal or []
-	deals = rows_query.select(
-		bit_or(power(2, position)).as_("positions"),
-		*(term.as_(f"value_{number}") for number, term in enumerate(per_deal)),
-	).groupby(deal)
-	columns = [deals.positions, *(deals[f"value_{number}"] for number in range(len(per_deal)))]
-	return [
-		(int(bits), *rest)
-		for bits, *rest in frappe.qb.from_(deals).select(*columns, Count("*")).groupby(*columns).run()
-	]
-
-
-def stage_order_case(column, positions: dict[str, int] | None = None):
-	"""SQL: `stage_positions` (read here unless given) of the stage in `column`; None when
-	there are no stages."""
+def stage_order_case(column):
+	"""SQL: the funnel position (`funnel.stage_positions`) of the stage in `column`, 0 for a
+	stage not in the funnel; None when there are no stages."""
 	from frappe.query_builder import Case
 
-	positions = stage_positions() if positions is None else positions
+	from opportunity_ext.lifecycle.funnel import stage_positions
+
+	positions = stage_positions()
 	case = Case()
 	for stage, position in positions.items():
 		case = case.when(column == stage, position)

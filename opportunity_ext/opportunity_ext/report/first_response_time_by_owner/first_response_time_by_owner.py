@@ -18,26 +18,21 @@ def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	opportunity = frappe.qb.DocType("Opportunity")
 	responded = opportunity.first_response_time > 0
-	# an opportunity without a reply has no time: counted, but not in the average or median;
-	# times to ten seconds, far finer than the hundredths of an hour shown
-	times = utils.distributions(
-		opportunity,
-		utils.permitted(opportunity, filters),
+	# an opportunity without a reply has no time: counted, but not in the average or median
+	rows = []
+	for seconds in utils.figures_by_group(
+		frappe.qb.from_(opportunity).where(utils.permitted(opportunity, filters)),
 		[opportunity.opportunity_owner],
 		Case().when(responded, opportunity.first_response_time).else_(None),
-		precision=-1,
-	)
-	rows = []
-	for (owner,), seconds in times.items():
+	):
+		(owner,) = seconds.group
 		rows.append(
 			frappe._dict(
 				owner=owner or _("Not Set"),
 				opportunities=seconds.rows,
 				responded=seconds.count,
 				without_response=seconds.rows - seconds.count,
-				average_hours=flt(seconds.total / seconds.count / SECONDS_PER_HOUR, 2)
-				if seconds.count
-				else 0,
+				average_hours=flt(seconds.average / SECONDS_PER_HOUR, 2),
 				median_hours=flt(flt(seconds.median) / SECONDS_PER_HOUR, 2),
 			)
 		)

@@ -56,14 +56,15 @@ def execute(filters=None):
 
 
 def sort_rows(rows: list[dict], field: str) -> list[dict]:
-	"""Stages in funnel order (by their default probability), other groups largest first."""
+	"""Stages in funnel order, other groups largest first."""
 	if field != "sales_stage":
 		return sorted(rows, key=lambda row: -(row.amount or 0))
-	order = {
-		stage.name: (stage.default_probability or 0, stage.name)
-		for stage in frappe.get_all("Sales Stage", fields=["name", "default_probability"])
-	}
-	return sorted(rows, key=lambda row: order.get(row.group_value, (1000, row.group_value)))
+	from opportunity_ext.lifecycle.funnel import stage_positions
+
+	positions = stage_positions()
+	# a stage not in the funnel (or none) after those that are
+	last = len(positions) + 1
+	return sorted(rows, key=lambda row: (positions.get(row.group_value, last), row.group_value or ""))
 
 
 def funnel_chart(rows: list[dict]) -> dict:

@@ -13,6 +13,21 @@ from opportunity_ext.constants import LOST_STATUS, WON_STATUS
 from opportunity_ext.opportunity_ext.report import utils
 
 KINDS = ("New", "Advanced", "Slipped", "Amount Up", "Amount Down", "Won", "Lost")
+
+
+def kind_labels() -> dict[str, str]:
+	"""Each kind of move, translated (each label written out for the translation extractor)."""
+	return {
+		"New": _("New"),
+		"Advanced": _("Advanced"),
+		"Slipped": _("Slipped"),
+		"Amount Up": _("Amount Up"),
+		"Amount Down": _("Amount Down"),
+		"Won": _("Won"),
+		"Lost": _("Lost"),
+	}
+
+
 DETAIL_LIMIT = 500
 
 
@@ -41,38 +56,36 @@ def decimal(term):
 	return Cast(term, "DECIMAL(21,9)")
 
 
-def kind_of(value=lambda kind: kind):
-	"""SQL: what a history row means for the pipeline (None: not a pipeline move), each kind
-	as `value` of its name."""
+def kind_of():
+	"""SQL: what a history row means for the pipeline (None: not a pipeline move): a kind of
+	KINDS."""
 	history = frappe.qb.DocType("Opportunity History")
 	field, before, after = history.field, history.from_value, history.to_value
-	positions = utils.stage_positions()
-	later_stage = utils.stage_order_case(after, positions)
-	earlier_stage = utils.stage_order_case(before, positions)
-	case = Case().when((field == "sales_stage") & before.isnull(), value("New"))
+	later_stage, earlier_stage = utils.stage_order_case(after), utils.stage_order_case(before)
+	case = Case().when((field == "sales_stage") & before.isnull(), "New")
 	if later_stage is not None:
-		case = case.when((field == "sales_stage") & (later_stage > earlier_stage), value("Advanced"))
+		case = case.when((field == "sales_stage") & (later_stage > earlier_stage), "Advanced")
 	return (
-		case.when((field == "expected_closing") & before.isnotnull() & (after > before), value("Slipped"))
+		case.when((field == "expected_closing") & before.isnotnull() & (after > before), "Slipped")
 		.when(
 			(field == "opportunity_amount") & before.isnotnull() & (decimal(after) > decimal(before)),
-			value("Amount Up"),
+			"Amount Up",
 		)
 		.when(
 			(field == "opportunity_amount") & before.isnotnull() & (decimal(after) < decimal(before)),
-			value("Amount Down"),
+			"Amount Down",
 		)
-		.when((field == "status") & (after == WON_STATUS), value("Won"))
-		.when((field == "status") & (after == LOST_STATUS), value("Lost"))
+		.when((field == "status") & (after == WON_STATUS), "Won")
+		.when((field == "status") & (after == LOST_STATUS), "Lost")
 		.else_(None)
 	)
 
 
-def classified_changes(filters, start, end, kind=None):
+def classified_changes(filters, start, end):
 	"""The history rows of the period that are pipeline moves, of the deals the user may read;
 	and the kind term, the history and the Opportunity tables."""
 	history, opportunity = frappe.qb.DocType("Opportunity History"), frappe.qb.DocType("Opportunity")
-	kind = kind_of() if kind is None else kind
+	kind = kind_of()
 	return (
 		frappe.qb.from_(opportunity)
 		.join(history)
@@ -91,12 +104,12 @@ def classified_changes(filters, start, end, kind=None):
 
 def summary_rows(filters, start, end) -> list[dict]:
 	"""How many deals made each kind of move (a deal once a kind, however often)."""
-	query, kind, _history, opportunity = classified_changes(filters, start, end, kind_of(KINDS.index))
-	combinations = utils.deals_by_set(query, opportunity.name, kind)
-	return [
-		{"kind": _(name), "count": sum(count for kinds, count in combinations if kinds & (1 << number))}
-		for number, name in enumerate(KINDS)
-	]
+	from frappe.query_builder.functions import Count
+
+	query, kind, _history, opportunity = classified_changes(filters, start, end)
+	counted = dict(query.select(kind, Count(opportunity.name).distinct()).groupby(kind).run())
+	labels = kind_labels()
+	return [{"kind": labels[name], "count": counted.get(name, 0)} for name in KINDS]
 
 
 def detail_rows(changes) -> list[dict]:
@@ -115,8 +128,9 @@ def detail_rows(changes) -> list[dict]:
 		.limit(DETAIL_LIMIT)
 		.run(as_dict=True)
 	)
+	labels = kind_labels()
 	for row in rows:
-		row.kind = _(row.kind)
+		row.kind = labels[row.kind]
 	return rows
 
 

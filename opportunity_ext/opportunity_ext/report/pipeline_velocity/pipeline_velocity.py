@@ -107,8 +107,10 @@ def get_data(filters, field: str, period: str, start, end) -> list[dict]:
 		.run()
 	)
 
-	rows, previous, currency = [], {}, utils.company_currency(filters)
+	rows, currency = [], utils.company_currency(filters)
+	previous, current = {}, {}  # velocity by group in the period before, and in this one
 	for key in forecast.periods_between(start, end, period):
+		previous, current = current, {}
 		open_at_end = {}  # opened by the period's end, not yet closed then
 		for group_value, opened, closed, count in spans:
 			if opened <= key and (closed is None or closed > key):
@@ -136,7 +138,7 @@ def get_data(filters, field: str, period: str, start, end) -> list[dict]:
 					currency=currency,
 				)
 			)
-			previous[group_value] = value
+			current[group_value] = value
 	return rows
 
 

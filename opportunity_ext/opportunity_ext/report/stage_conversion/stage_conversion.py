@@ -7,10 +7,11 @@ snapshot), how many went on to a later stage and how many were won."""
 import frappe
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Count, Max
+from frappe.query_builder.functions import Count, Sum
 from frappe.utils import flt
 
 from opportunity_ext.constants import WON_STATUS
+from opportunity_ext.lifecycle.funnel import stage_positions
 from opportunity_ext.opportunity_ext.report import utils
 
 
@@ -22,84 +23,30 @@ def execute(filters=None):
 
 
 def get_data(filters) -> list[dict]:
-	history, opportunity = frappe.qb.DocType("Opportunity History"), frappe.qb.DocType("Opportunity")
-	positions = utils.stage_positions()
-	if not positions:
-		return []
-	position = utils.stage_order_case(history.to_value, positions)
-	stage_rows = (
-		frappe.qb.from_(opportunity)
-		.join(history)
-		.on(history.opportunity == opportunity.name)
-		.where(
-			(history.field == "sales_stage")
-			& history.to_value.isnotnull()
-			& utils.permitted(opportunity, filters)
+	"""From the stage log, a row a deal and stage: per stage, the deals that entered it, those
+	that reached a later stage and those won."""
+	log, opportunity = frappe.qb.DocType("Opportunity Stage Log"), frappe.qb.DocType("Opportunity")
+	rows = (
+		frappe.qb.from_(log)
+		.join(opportunity)
+		.on(log.opportunity == opportunity.name)
+		.select(
+			log.sales_stage.as_("stage"),
+			Count("*").as_("entered"),
+			Sum(log.advanced).as_("advanced"),
+			Sum(Case().when(opportunity.status == WON_STATUS, 1).else_(0)).as_("won"),
 		)
+		.where(utils.permitted(opportunity, filters))
+		.groupby(log.sales_stage)
+		.run(as_dict=True)
 	)
-	if len(positions) > utils.MAX_BITS:
-		return with_rates(plain_stage_rows(stage_rows, history, opportunity, position, position.isnotnull()))
-	# the stages each deal entered (however often), and whether it was won
-	combinations = utils.deals_by_set(
-		stage_rows,
-		opportunity.name,
-		position,
-		[Max(Case().when(opportunity.status == WON_STATUS, 1).else_(0))],
-	)
-	rows = stage_counts(positions, combinations)
-	if any(entered & 1 for entered, _won, _count in combinations):  # bit 0: not in the funnel
-		rows += plain_stage_rows(stage_rows, history, opportunity, position, position == 0)
-	return with_rates(rows)
-
-
-def with_rates(rows: list[dict]) -> list[dict]:
+	positions = stage_positions()
 	for row in rows:
+		row.position = positions.get(row.stage, 0)  # a stage since deleted: 0
+		row.advanced, row.won = int(row.advanced or 0), int(row.won or 0)
 		row.advanced_rate = flt(100 * row.advanced / row.entered, 1) if row.entered else 0
 		row.won_rate = flt(100 * row.won / row.entered, 1) if row.entered else 0
 	return sorted(rows, key=lambda row: (row.position, row.stage))
-
-
-def stage_counts(positions: dict[str, int], combinations) -> list[dict]:
-	"""Entered, advanced (entered a later stage too) and won, per stage of the funnel, from
-	the deals counted by (bits of the positions entered, won)."""
-	rows = []
-	for stage, place in positions.items():
-		bit = 1 << place
-		row = frappe._dict(stage=stage, position=place, entered=0, advanced=0, won=0)
-		for entered, won, count in combinations:
-			if entered & bit:
-				row.entered += count
-				row.advanced += count if entered >= bit << 1 else 0  # a higher bit: a later stage
-				row.won += count if won else 0
-		if row.entered:
-			rows.append(row)
-	return rows
-
-
-def plain_stage_rows(stage_rows, history, opportunity, position, condition) -> list[dict]:
-	"""The same counts the plain way, for the stage rows matching `condition`: each joined to
-	its deal's furthest stage. For stages no longer in the funnel (position 0, a stage since
-	deleted: any stage of the funnel counts as later), and for funnels too long for the bits."""
-	furthest = (
-		frappe.qb.from_(history)
-		.select(history.opportunity, Max(position).as_("furthest"))
-		.where(history.field == "sales_stage")
-		.groupby(history.opportunity)
-	)
-	return (
-		stage_rows.join(furthest)
-		.on(furthest.opportunity == opportunity.name)
-		.select(
-			history.to_value.as_("stage"),
-			position.as_("position"),
-			Count(opportunity.name).distinct().as_("entered"),
-			Count(Case().when(furthest.furthest > position, opportunity.name)).distinct().as_("advanced"),
-			Count(Case().when(opportunity.status == WON_STATUS, opportunity.name)).distinct().as_("won"),
-		)
-		.where(condition)
-		.groupby(history.to_value)
-		.run(as_dict=True)
-	)
 
 
 def get_columns() -> list[dict]:

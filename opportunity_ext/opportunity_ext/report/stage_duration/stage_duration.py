@@ -5,6 +5,7 @@
 
 import frappe
 from frappe import _
+from frappe.query_builder import Case
 from frappe.utils import flt
 
 from opportunity_ext.constants import LOST_STATUS, WON_STATUS
@@ -21,70 +22,36 @@ def execute(filters=None):
 	return get_columns(group_by), rows, None, get_chart(rows)
 
 
-def outcome_of(status: str) -> str:
-	return {WON_STATUS: _("Won"), LOST_STATUS: _("Lost")}.get(status, _("Open"))
+def outcome_of(status):
+	"""SQL: the deal's outcome as the report shows it (Won, Lost or still Open)."""
+	return Case().when(status == WON_STATUS, "Won").when(status == LOST_STATUS, "Lost").else_("Open")
 
 
 def get_data(filters, field: str | None) -> list[dict]:
-	history, opportunity = frappe.qb.DocType("Opportunity History"), frappe.qb.DocType("Opportunity")
-	per_deal = [opportunity.status] + ([opportunity[field]] if field else [])
-	# a stage left: the row that moved the deal out of `from_value` holds its days there
-	condition = (
-		(history.field == "sales_stage")
-		& history.from_value.isnotnull()
-		& utils.permitted(opportunity, filters)
+	"""From the stage log: per stage left (and outcome, and group), the deals, and the
+	average and median of their days in it."""
+	log, opportunity = frappe.qb.DocType("Opportunity Stage Log"), frappe.qb.DocType("Opportunity")
+	stages_left = (
+		frappe.qb.from_(log)
+		.join(opportunity)
+		.on(log.opportunity == opportunity.name)
+		.where(log.left_on.isnotnull() & utils.permitted(opportunity, filters))
 	)
-	source = frappe.qb.from_(opportunity).join(history).on(history.opportunity == opportunity.name)
-	days = utils.distributions(
-		source, condition, [history.from_value, *per_deal], history.days_in_previous_stage, precision=1
-	)
-	deals = deals_per_stage(source.where(condition), history, opportunity, per_deal)
+	groups = [log.sales_stage, outcome_of(opportunity.status)] + ([opportunity[field]] if field else [])
 	data = []
-	for key, summary in days.items():
-		stage, status, *group = key
+	for days in utils.figures_by_group(stages_left, groups, log.days_in_stage):
+		stage, outcome, *group = days.group
 		data.append(
 			frappe._dict(
 				stage=stage,
-				outcome=outcome_of(status),
+				outcome={"Won": _("Won"), "Lost": _("Lost")}.get(outcome, _("Open")),
 				group_value=(group[0] or _("Not Set")) if field else None,
-				opportunities=deals.get(utils.same_group(key), 0),
-				average_days=flt(summary.total / summary.count, 1) if summary.count else 0,
-				median_days=flt(summary.median, 1),
+				opportunities=days.rows,
+				average_days=flt(days.average, 1),
+				median_days=flt(days.median, 1),
 			)
 		)
 	return sorted(data, key=lambda row: (row.stage, row.outcome, row.group_value or ""))
-
-
-def deals_per_stage(stage_rows, history, opportunity, per_deal: list) -> dict[tuple, int]:
-	"""Deals that left each stage (once, however often), by the deal's `per_deal` values:
-	{(stage, *values): deals}, keys as `utils.same_group` spells them."""
-	from frappe.query_builder.functions import Count, Max
-
-	def counted_by_name(rows_condition) -> dict[tuple, int]:
-		rows = (
-			stage_rows.select(history.from_value, *per_deal, Count(opportunity.name).distinct())
-			.where(rows_condition)
-			.groupby(history.from_value, *per_deal)
-			.run()
-		)
-		return {utils.same_group(tuple(key)): count for *key, count in rows}
-
-	positions = utils.stage_positions()
-	if not positions or len(positions) > utils.MAX_BITS:
-		return counted_by_name(history.from_value.isnotnull())
-	position = utils.stage_order_case(history.from_value, positions)
-	combinations = utils.deals_by_set(
-		stage_rows, opportunity.name, position, [Max(term) for term in per_deal]
-	)
-	counted = {}
-	for stage, place in positions.items():
-		for bits, *values, count in combinations:
-			if bits & (1 << place):
-				key = utils.same_group((stage, *values))
-				counted[key] = counted.get(key, 0) + count
-	if any(bits & 1 for bits, *_rest in combinations):  # stages no longer in the funnel share bit 0
-		counted.update(counted_by_name(position == 0))
-	return counted
 
 
 def get_columns(group_by: str) -> list[dict]:

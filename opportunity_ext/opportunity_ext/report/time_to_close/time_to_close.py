@@ -23,17 +23,19 @@ def execute(filters=None):
 	opportunity = frappe.qb.DocType("Opportunity")
 	condition, _closed_on = utils.closed_in_range(opportunity, filters)
 
-	group = opportunity[field]
 	rows = []
-	for (group_value, status), days in utils.distributions(
-		opportunity, condition, [group, opportunity.status], opportunity.days_to_close
-	).items():
+	for days in utils.figures_by_group(
+		frappe.qb.from_(opportunity).where(condition),
+		[opportunity[field], opportunity.status],
+		opportunity.days_to_close,
+	):
+		group_value, status = days.group
 		rows.append(
 			frappe._dict(
 				group_value=group_value or _("Not Set"),
 				outcome=_("Won") if status == WON_STATUS else _("Lost"),
 				opportunities=days.rows,
-				average_days=flt(days.total / days.count, 1) if days.count else 0,
+				average_days=flt(days.average, 1),
 				median_days=flt(days.median, 1),
 			)
 		)
