@@ -1,0 +1,145 @@
+"""Benchmark: the learned win probability.
+
+Run on a throwaway site:
+    BENCHMARK=win_model ./run-tests
+    BENCHMARK=win_model BENCHMARK_ARGS='{"closed": 10000, "open_deals": 10000}' ./run-tests
+
+Prints
+- training on N closed deals (generated with a known win probability, 1 to 3 stages each):
+  reading the snapshots, the backtest and the final fit (goal: 100,000 in <= 60 s), with
+  the backtest's Brier scores beside the true probabilities' own;
+- scoring on save: the arithmetic alone, and the features read from the database plus the
+  arithmetic, as a save runs them (goal <= 2 ms);
+- a save with scoring and the same save without it, taken in turn in one run;
+- re-scoring N open deals (goal: 100,000 in <= 60 s).
+"""
+
+import statistics
+import time
+from unittest.mock import patch
+
+import frappe
+
+from opportunity_ext.overrides import opportunity as opportunity_events
+from opportunity_ext.tests.utils import make_customer, make_opportunity
+from opportunity_ext.win_model import dataset, metrics, synthetic, training
+from opportunity_ext.win_model.live import apply_learned_probability, features_now
+from opportunity_ext.win_model.scoring import score
+
+COMPANY = "Bench Win Model Company"
+
+
+def make_company() -> str:
+	if not frappe.db.exists("Company", COMPANY):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": COMPANY,
+				"abbr": "BWM",
+				"default_currency": "USD",
+				"country": "United States",
+				"create_chart_of_accounts_based_on": "Standard Template",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	return COMPANY
+
+
+def per_call_ms(call, count: int) -> float:
+	samples = []
+	for _ in range(count):
+		start = time.perf_counter()
+		call()
+		samples.append(time.perf_counter() - start)
+	return statistics.median(samples) * 1000
+
+
+def time_saves(deal, count: int) -> tuple[float, float]:
+	"""Median seconds of a save with and without scoring, taken in turn on the same deal."""
+	samples = {True: [], False: []}
+	for number in range(count * 2 + 10):
+		scoring = number % 2 == 0
+		deal.reload()
+		deal.opportunity_amount = 1000 + number
+		with patch.object(
+			opportunity_events,
+			"apply_learned_probability",
+			apply_learned_probability if scoring else lambda doc: None,
+		):
+			start = time.perf_counter()
+			deal.save()
+			elapsed = time.perf_counter() - start
+		if number >= 10:
+			samples[scoring].append(elapsed)
+	return statistics.median(samples[True]), statistics.median(samples[False])
+
+
+def run(closed: int = 100_000, open_deals: int = 100_000, saves: int = 30):
+	from opportunity_ext.tests import before_tests
+
+	if not frappe.db.a_row_exists("Company"):
+		before_tests()
+	make_company()
+	synthetic.ensure_masters()
+	synthetic.delete_deals("BENCH-WM-C")
+	synthetic.delete_deals("BENCH-WM-O")
+	specs = synthetic.deal_specs(closed, seed=1)
+	start = time.perf_counter()
+	synthetic.make_deals(COMPANY, specs, prefix="BENCH-WM-C")
+	frappe.db.commit()
+	print(
+		f"generated {closed:,} closed deals with their stage history in {time.perf_counter() - start:.1f} s"
+	)
+
+	start = time.perf_counter()
+	rows = dataset.closed_snapshots(COMPANY)
+	read = time.perf_counter() - start
+	start = time.perf_counter()
+	model = training.train(COMPANY, rows=rows)
+	fitted = time.perf_counter() - start
+	frappe.db.commit()
+	truth = {f"BENCH-WM-C-{spec['index']:06d}": spec["true_probability"] for spec in specs}
+	_older, newer = metrics.time_split({row["opportunity"]: row["closed_on"] for row in rows})
+	held_out = [row for row in rows if row["opportunity"] in newer]
+	true_brier = metrics.brier(
+		[truth[row["opportunity"]] for row in held_out], [row["outcome"] for row in held_out]
+	)
+	print(
+		f"training on {closed:,} closed deals ({len(rows):,} snapshots): {read + fitted:.1f} s "
+		f"(reading {read:.1f} s, backtest and fit {fitted:.1f} s; goal for 100,000 <= 60 s) -> {model.status}"
+	)
+	print(
+		f"  held-out Brier: learned {model.learned_brier:.4f}, true probabilities {true_brier:.4f}, "
+		f"stage default {model.stage_brier:.4f}, base rate {model.base_brier:.4f}"
+	)
+
+	customer = make_customer("Bench Win Model Customer", territory="WM North")
+	deal = make_opportunity(
+		customer,
+		company=COMPANY,
+		currency="USD",
+		source="WM Referral",
+		territory="WM North",
+		opportunity_amount=5000,
+	)
+	stored = frappe.parse_json(model.model)
+	raw = features_now(deal)
+	arithmetic = per_call_ms(lambda: score(stored, raw), 2000)
+	with_reads = per_call_ms(lambda: apply_learned_probability(deal), 300)
+	print(
+		f"scoring on save: {arithmetic:.3f} ms arithmetic, {with_reads:.2f} ms with the features read "
+		f"(goal <= 2 ms)"
+	)
+	with_scoring, without_scoring = time_saves(deal, saves)
+	print(
+		f"save: {without_scoring * 1000:.1f} ms without scoring, {with_scoring * 1000:.1f} ms with "
+		f"(+{(with_scoring - without_scoring) * 1000:.2f} ms, {100 * (with_scoring / without_scoring - 1):+.1f} %)"
+	)
+
+	open_specs = synthetic.deal_specs(open_deals, seed=2, closed=False)
+	synthetic.make_deals(COMPANY, open_specs, prefix="BENCH-WM-O")
+	frappe.db.commit()
+	start = time.perf_counter()
+	count = training.rescore(COMPANY)
+	frappe.db.commit()
+	print(f"re-scoring {count:,} open deals: {time.perf_counter() - start:.1f} s (goal for 100,000 <= 60 s)")
