@@ -37,4 +37,28 @@ def demo(context, remove=False, count=200):
 		frappe.destroy()
 
 
+@opportunity_ext.command("train-probability")
+@click.option("--company", help="Train this company only (default: every company with opportunities).")
+@pass_context
+def train_probability(context, company=None):
+	"""Learn the win probability from the closed opportunities, backtest it, and re-score the open ones."""
+	import frappe
+
+	from opportunity_ext.win_model.training import companies_with_deals, train
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		for name in [company] if company else companies_with_deals():
+			model = train(name)
+			frappe.db.commit()
+			click.echo(
+				f"{name}: {model.status} ({model.won_deals} won, {model.lost_deals} lost, "
+				f"{model.training_seconds} s). {model.reason}"
+			)
+	finally:
+		frappe.destroy()
+
+
 commands = [opportunity_ext]
