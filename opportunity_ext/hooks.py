@@ -21,7 +21,11 @@ setup_wizard_complete = "opportunity_ext.overrides.sales_stage.setup_wizard_comp
 app_include_js = "/assets/opportunity_ext/js/opportunity_reports.js"
 
 doctype_js = {
-	"Opportunity": ["public/js/opportunity.js", "public/js/product_catalogue.js"],
+	"Opportunity": [
+		"public/js/opportunity.js",
+		"public/js/product_catalogue.js",
+		"public/js/opportunity_duplicates.js",
+	],
 	"Quotation": "public/js/product_catalogue.js",
 }
 doctype_list_js = {"Opportunity": "public/js/opportunity_list.js"}
@@ -107,6 +111,18 @@ scheduler_events = {
 		"opportunity_ext.lifecycle.history.stalled.refresh_stalled_and_send_digests",
 	],
 }
+
+# Duplicates
+# ----------
+# The website contact form: a known contact's enquiry may go to their open opportunity
+override_whitelisted_methods = {
+	"frappe.www.contact.send_message": "opportunity_ext.duplicates.enquiries.send_message"
+}
+# ... and so may a mail pulled by an Email Account appending to Opportunity (pulled in jobs)
+before_job = ["opportunity_ext.duplicates.enquiries.install_email_hook"]
+# A merge log is read by whoever may read one of its opportunities
+has_permission["Opportunity Merge Log"] = "opportunity_ext.duplicates.log.has_permission"
+permission_query_conditions["Opportunity Merge Log"] = "opportunity_ext.duplicates.log.query_conditions"
 
 # Tests
 # -----

@@ -8,6 +8,7 @@ from opportunity_ext.automation.assignment import sync_assignment_to_owner
 from opportunity_ext.automation.follow_up import sync_follow_up_event, validate_next_contact
 from opportunity_ext.balance.ledger import can_see_balance, opportunity_balance
 from opportunity_ext.constants import PURCHASE_PROCESS_GROUP
+from opportunity_ext.duplicates import events as duplicates
 from opportunity_ext.lifecycle import rules as lifecycle
 from opportunity_ext.lifecycle.history.recording import record_changes
 from opportunity_ext.lifecycle.history.stalled import stalled_note
@@ -19,6 +20,7 @@ from opportunity_ext.sales_documents.quotations import latest_quotation_amount, 
 
 def before_validate(doc, method=None):
 	keep_server_owned_fields(doc)
+	duplicates.keep_merged_into(doc)
 	set_default_owner(doc)
 	# Runs before ERPNext's validate, which totals the items from these rates.
 	set_selling_price_list(doc)
@@ -55,6 +57,7 @@ def onload(doc, method=None):
 	if not doc.is_new():
 		doc.set_onload("sales_documents", sales_documents(doc.name))
 		doc.set_onload("stalled", stalled_note(doc))
+		duplicates.onload(doc)
 
 
 def on_change(doc, method=None):
@@ -71,6 +74,7 @@ def on_change(doc, method=None):
 		frappe.db.set_value("Opportunity", doc.name, changed, update_modified=False)
 		doc.update(changed)
 	record_changes(doc)
+	duplicates.on_change(doc)
 
 
 def _comparable(field: str, value):

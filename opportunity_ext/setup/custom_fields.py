@@ -252,6 +252,55 @@ OPPORTUNITY_FIELDS = [
 	},
 ]
 
+# Duplicates (duplicates/find.py, merge.py): the match keys of an open opportunity, read
+# from their indexes; the flag the list filters on; the opportunity a merged one went into.
+DUPLICATE_FIELDS = [
+	{
+		"fieldname": "merged_into",
+		"label": "Merged Into",
+		"fieldtype": "Link",
+		"options": "Opportunity",
+		"insert_after": "status",
+		"read_only": 1,
+		"no_copy": 1,
+		"search_index": 1,
+		"depends_on": "eval:doc.merged_into",
+		"description": "Closed as a duplicate of this opportunity: see its Opportunity Merge Log.",
+	},
+	{
+		"fieldname": "has_possible_duplicates",
+		"label": "Possible Duplicates",
+		"fieldtype": "Check",
+		"insert_after": "merged_into",
+		"read_only": 1,
+		"no_copy": 1,
+		"search_index": 1,
+		"in_standard_filter": 1,
+		"depends_on": "eval:doc.has_possible_duplicates",
+		"description": "Another open opportunity looks like the same deal (same party, contact e-mail, phone, or company domain with a similar title or items).",
+	},
+	*(
+		{
+			"fieldname": fieldname,
+			"label": label,
+			"fieldtype": "Data",
+			"insert_after": "has_possible_duplicates",
+			"hidden": 1,
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+			"print_hide": 1,
+			"report_hide": 1,
+		}
+		for fieldname, label in (
+			("dedupe_domain", "Duplicate Key: E-mail Domain"),
+			("dedupe_phone", "Duplicate Key: Phone"),
+			("dedupe_email", "Duplicate Key: E-mail"),
+			("dedupe_party", "Duplicate Key: Party"),
+		)
+	),
+]
+
 SALES_STAGE_FIELDS = [
 	{
 		"fieldname": "default_probability",
@@ -357,3 +406,4 @@ CUSTOM_FIELDS = {
 	"Payment Entry": [opportunity_link("party_name")],
 	"Journal Entry": [opportunity_link("company")],
 }
+CUSTOM_FIELDS["Opportunity"] = CUSTOM_FIELDS["Opportunity"] + DUPLICATE_FIELDS
