@@ -25,6 +25,7 @@ doctype_js = {
 		"public/js/opportunity.js",
 		"public/js/product_catalogue.js",
 		"public/js/opportunity_duplicates.js",
+		"public/js/win_probability.js",
 	],
 	"Quotation": "public/js/product_catalogue.js",
 }
@@ -110,6 +111,8 @@ scheduler_events = {
 		"opportunity_ext.sales_documents.quotations.resync_expired_quotations",
 		"opportunity_ext.lifecycle.history.stalled.refresh_stalled_and_send_digests",
 	],
+	# the learned win probability, when Opportunity Settings asks: enqueued in the long queue
+	"daily_long": ["opportunity_ext.win_model.training.train_nightly"],
 }
 
 # Duplicates

@@ -16,6 +16,7 @@ from opportunity_ext.lifecycle.pricing import default_selling_price_list, item_p
 from opportunity_ext.lifecycle.won import won_reasons_mandatory
 from opportunity_ext.permissions.party import set_party_links
 from opportunity_ext.sales_documents.quotations import latest_quotation_amount, sales_documents
+from opportunity_ext.win_model.live import apply_learned_probability
 
 
 def before_validate(doc, method=None):
@@ -32,6 +33,7 @@ def validate(doc, method=None):
 	validate_probability(doc)
 	apply_stage_probability(doc)
 	apply_forecast_category(doc)
+	apply_learned_probability(doc)  # after the stage's default, before the weighted amounts
 	set_amounts(doc)
 	validate_purchase_process(doc)
 	validate_buying_committee(doc)

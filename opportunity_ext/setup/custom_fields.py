@@ -407,3 +407,45 @@ CUSTOM_FIELDS = {
 	"Journal Entry": [opportunity_link("company")],
 }
 CUSTOM_FIELDS["Opportunity"] = CUSTOM_FIELDS["Opportunity"] + DUPLICATE_FIELDS
+
+# Learned win probability (win_model/): beside the user's Probability, with its factors
+WIN_PROBABILITY_FIELDS = [
+	{
+		"fieldname": "learned_win_probability",
+		"label": "Learned Win Probability",
+		"fieldtype": "Percent",
+		"insert_after": "forecast_category",
+		"read_only": 1,
+		"no_copy": 1,
+		"depends_on": "eval:doc.learned_win_probability",
+		"description": "Learned from this company's closed opportunities, as they stood at each stage (see the Win Model report).",
+	},
+	{
+		"fieldname": "use_learned_probability",
+		"label": "Probability Follows Learned",
+		"fieldtype": "Check",
+		"default": "1",
+		"insert_after": "learned_win_probability",
+		"depends_on": "eval:doc.learned_win_probability",
+		"description": "When Opportunity Settings lets the learned probability drive Probability. Typing another probability unticks it; tick it to return to the learned one.",
+	},
+	{
+		"fieldname": "win_factors",
+		"label": "Win Factors",
+		"fieldtype": "Small Text",
+		"insert_after": "use_learned_probability",
+		"read_only": 1,
+		"hidden": 1,
+		"no_copy": 1,
+		"print_hide": 1,
+		"report_hide": 1,
+	},
+	{
+		"fieldname": "win_factors_html",
+		"label": "Why This Probability",
+		"fieldtype": "HTML",
+		"insert_after": "win_factors",
+		"depends_on": "eval:doc.learned_win_probability",
+	},
+]
+CUSTOM_FIELDS["Opportunity"] = CUSTOM_FIELDS["Opportunity"] + WIN_PROBABILITY_FIELDS

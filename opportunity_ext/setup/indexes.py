@@ -17,6 +17,11 @@ INDEXES = (
 		"opportunity_ext_parent_reason",
 		("parent", "parenttype", "lost_reason"),
 	),
+	# the learned win probability on save (win_model/live.py): the customer's earlier deals,
+	# the deal's quotations and its events, each counted from an index
+	("Opportunity", "opportunity_ext_party_status", ("party_name", "opportunity_from", "status")),
+	("Quotation", "opportunity_ext_opportunity", ("opportunity", "docstatus")),
+	("Event Participants", "opportunity_ext_reference", ("reference_docname", "reference_doctype")),
 )
 
 
