@@ -29,7 +29,7 @@ def design(rows: list[dict], vocabulary: dict | None = None, scaling: dict | Non
 	if scaling is None:
 		means = numbers.mean(axis=0) if n else np.zeros(len(NUMERIC_FEATURES))
 		scales = numbers.std(axis=0) if n else np.ones(len(NUMERIC_FEATURES))
-		scales[scales == 0] = 1.0
+		scales[scales < 1e-6] = 1.0  # a constant number (all the same) carries no weight
 		scaling = {"mean": means, "scale": scales}
 	numbers = (numbers - scaling["mean"]) / scaling["scale"]
 
@@ -44,7 +44,7 @@ def design(rows: list[dict], vocabulary: dict | None = None, scaling: dict | Non
 			if len(kept) < len(counts):
 				kept.append(OTHER)
 			vocabulary[name] = kept
-	columns, offset = {}, len(NUMERIC_FEATURES)
+	columns, offset = {}, 0
 	for name in CATEGORICAL_FEATURES:
 		columns[name] = {value: offset + index for index, value in enumerate(vocabulary[name])}
 		offset += len(vocabulary[name])
@@ -60,8 +60,7 @@ def design(rows: list[dict], vocabulary: dict | None = None, scaling: dict | Non
 	names = sparse.csr_matrix(
 		(np.ones(len(row_index)), (row_index, col_index)), shape=(n, offset), dtype=float
 	)
-	dense = sparse.csr_matrix(np.hstack([numbers, np.zeros((n, offset - len(NUMERIC_FEATURES)))]))
-	return (dense + names).tocsr(), vocabulary, scaling
+	return sparse.hstack([sparse.csr_matrix(numbers), names], format="csr"), vocabulary, scaling
 
 
 def fit(rows: list[dict], outcomes: list[int]) -> dict:

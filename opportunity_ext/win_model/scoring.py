@@ -36,7 +36,7 @@ def contributions(model: dict, raw: dict) -> tuple[float, dict[str, float]]:
 	base = model["intercept"]
 	found = {}
 	for name, spec in model.get("numeric", {}).items():
-		found[name] = spec["coef"] * (numeric(raw.get(name)) - spec["mean"]) / spec["scale"]
+		found[name] = spec["coef"] * (numeric(raw.get(name)) - spec["mean"]) / (spec["scale"] or 1.0)
 	for name, spec in model.get("categorical", {}).items():
 		value = raw.get(name) or ""
 		weight = spec["coefs"].get(value, spec.get("other", 0.0))
