@@ -74,7 +74,7 @@ def time_saves(deal, count: int) -> tuple[float, float]:
 	return statistics.median(samples[True]), statistics.median(samples[False])
 
 
-def run(closed: int = 100_000, open_deals: int = 100_000, saves: int = 30):
+def run(closed: int = 100_000, open_deals: int = 100_000, saves: int = 30, keep: bool = False):
 	from opportunity_ext.tests import before_tests
 
 	if not frappe.db.a_row_exists("Company"):
@@ -143,3 +143,10 @@ def run(closed: int = 100_000, open_deals: int = 100_000, saves: int = 30):
 	count = training.rescore(COMPANY)
 	frappe.db.commit()
 	print(f"re-scoring {count:,} open deals: {time.perf_counter() - start:.1f} s (goal for 100,000 <= 60 s)")
+
+	if not keep:  # a shared site gets its tables back
+		synthetic.delete_deals("BENCH-WM-C")
+		synthetic.delete_deals("BENCH-WM-O")
+		frappe.delete_doc("Opportunity", deal.name, force=True, ignore_permissions=True)
+		frappe.db.delete("Win Model", {"company": COMPANY})
+		frappe.db.commit()

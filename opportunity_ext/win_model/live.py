@@ -1,12 +1,15 @@
 """Scoring one opportunity on save: its features now (one query for the counts), the stored
 model's numbers applied with plain arithmetic. No scikit-learn here."""
 
+import functools
 import json
 from datetime import timedelta
 
 import frappe
-from frappe.query_builder.functions import Count
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import flt, getdate, now_datetime
+from pypika.terms import Parameter
 
 from opportunity_ext.constants import LOST_STATUS, OPEN_STATUSES, SETTINGS, WON_STATUS
 from opportunity_ext.win_model import features as F
@@ -37,10 +40,28 @@ def _exists(company: str) -> bool:
 
 def counts_now(doc, now) -> dict:
 	"""Quotations submitted, recent activity, and the customer's record, in one query."""
-	if doc.is_new():
-		name = None
-	else:
-		name = doc.name
+	today = getdate(now)
+	values = {
+		"name": None if doc.is_new() else doc.name,
+		"now": now,
+		"since": now - timedelta(days=F.ACTIVITY_DAYS),
+		"today": today,
+		"party": doc.party_name or "",
+		"party_type": doc.opportunity_from or "",
+		"company": doc.company or "",
+	}
+	row = frappe.db.sql(counts_query(), values, as_dict=True)[0]
+	row = {key: int(value or 0) for key, value in row.items()}
+	row["recent_activity"] = row.pop("communications") + row.pop("comments") + row.pop("events")
+	if doc.opportunity_from != "Customer":
+		row["customer_orders_before"] = 0
+	return row
+
+
+@functools.cache
+def counts_query() -> str:
+	"""The counts' SQL, built once a process (building it takes twice as long as running it),
+	with named parameters for the deal's values."""
 	opp = frappe.qb.DocType("Opportunity")
 	quotation = frappe.qb.DocType("Quotation")
 	communication = frappe.qb.DocType("Communication")
@@ -48,13 +69,21 @@ def counts_now(doc, now) -> dict:
 	participant = frappe.qb.DocType("Event Participants")
 	event = frappe.qb.DocType("Event")
 	order = frappe.qb.DocType("Sales Order")
-	since = now - timedelta(days=F.ACTIVITY_DAYS)
-	today = getdate(now)
-	party = (
-		(opp.company == doc.company)
-		& (opp.opportunity_from == doc.opportunity_from)
-		& (opp.party_name == (doc.party_name or ""))
+	name, now, since, today = (
+		Parameter("%(name)s"),
+		Parameter("%(now)s"),
+		Parameter("%(since)s"),
+		Parameter("%(today)s"),
 	)
+	# the party's deals by the party's index alone; the outcome and date tested per row (a
+	# condition on the dates invites the optimizer to weigh their indexes: 4 times slower)
+	party = (
+		(opp.party_name == Parameter("%(party)s"))
+		& (opp.opportunity_from == Parameter("%(party_type)s"))
+		& (opp.company == Parameter("%(company)s"))
+	)
+	won_before = Case().when((opp.status == WON_STATUS) & (opp.won_date < today), 1).else_(0)
+	lost_before = Case().when((opp.status == LOST_STATUS) & (opp.lost_date < today), 1).else_(0)
 	terms = [
 		frappe.qb.from_(quotation)
 		.select(Count("*"))
@@ -90,30 +119,19 @@ def counts_now(doc, now) -> dict:
 			& (event.starts_on <= now)
 		)
 		.as_("events"),
-		frappe.qb.from_(opp)
+		frappe.qb.from_(opp).select(Coalesce(Sum(won_before), 0)).where(party).as_("customer_won_before"),
+		frappe.qb.from_(opp).select(Coalesce(Sum(lost_before), 0)).where(party).as_("customer_lost_before"),
+		frappe.qb.from_(order)
 		.select(Count("*"))
-		.where(party & (opp.status == WON_STATUS) & (opp.won_date < today))
-		.as_("customer_won_before"),
-		frappe.qb.from_(opp)
-		.select(Count("*"))
-		.where(party & (opp.status == LOST_STATUS) & (opp.lost_date < today))
-		.as_("customer_lost_before"),
-	]
-	if doc.opportunity_from == "Customer" and doc.party_name:
-		terms.append(
-			frappe.qb.from_(order)
-			.select(Count("*"))
-			.where(
-				(order.company == doc.company)
-				& (order.customer == doc.party_name)
-				& (order.docstatus == 1)
-				& (order.transaction_date < today)
-			)
-			.as_("customer_orders_before")
+		.where(
+			(order.customer == Parameter("%(party)s"))
+			& (order.company == Parameter("%(company)s"))
+			& (order.docstatus == 1)
+			& (order.transaction_date < today)
 		)
-	row = frappe.qb.select(*terms).run(as_dict=True)[0]
-	row["recent_activity"] = row.pop("communications") + row.pop("comments") + row.pop("events")
-	return row
+		.as_("customer_orders_before"),
+	]
+	return frappe.qb.select(*terms).get_sql()
 
 
 def party_defaults(doc) -> dict:

@@ -5,7 +5,9 @@ import json
 import time
 
 import frappe
+from frappe.model.meta import get_field_precision
 from frappe.utils import cint, flt, now_datetime
+from pymysql.converters import escape_item
 
 from opportunity_ext.constants import OPEN_STATUSES, SETTINGS
 from opportunity_ext.win_model import metrics
@@ -15,7 +17,7 @@ from opportunity_ext.win_model.texts import reason_text
 
 WIN_MODEL = "Win Model"
 TEST_SHARE = 0.25
-RESCORE_BATCH = 5000
+RESCORE_BATCH = 2000
 
 
 # --- entry points -----------------------------------------------------------------------------
@@ -213,25 +215,48 @@ def rescore(company: str, batch_size: int = RESCORE_BATCH, now=None) -> int:
 			.run()
 		}
 	snapshots = open_snapshots(company, now or now_datetime())
+	precision = get_field_precision(frappe.get_meta("Opportunity").get_field("weighted_amount")) or 2
 	for start in range(0, len(snapshots), batch_size):
+		scored, followed = [], []
 		for name, features in snapshots[start : start + batch_size]:
 			p, factors = score(model, features)
 			learned = round(p * 100, 1)
-			values = {
-				"learned_win_probability": learned,
-				"win_factors": json.dumps(factors, ensure_ascii=False),
-			}
+			row = (name, learned, json.dumps(factors, ensure_ascii=False))
 			if name in following:
 				amount, rate = following[name]
-				weighted = amount * learned / 100
-				values.update(
-					{
-						"probability": learned,
-						"weighted_amount": weighted,
-						"base_weighted_amount": weighted * rate,
-					}
-				)
-			frappe.db.set_value("Opportunity", name, values, update_modified=False)
+				weighted = flt(amount * learned / 100, precision)
+				followed.append((*row, learned, weighted, flt(weighted * rate, precision)))
+			else:
+				scored.append(row)
+		update_rows(SCORED_FIELDS, scored)
+		update_rows(SCORED_FIELDS + FOLLOWED_FIELDS, followed)
 		if not frappe.flags.in_test:
 			frappe.db.commit()
+	frappe.clear_document_cache("Opportunity")
 	return len(snapshots)
+
+
+SCORED_FIELDS = ("learned_win_probability", "win_factors")
+FOLLOWED_FIELDS = ("probability", "weighted_amount", "base_weighted_amount")
+
+
+def update_rows(fields: tuple, rows: list[tuple]) -> None:
+	"""Set `fields` of many opportunities at once, (name, *values) a row: one UPDATE joined to
+	the rows as a derived table, values escaped by the driver (a statement a row took 1.7 ms)."""
+	if not rows:
+		return
+	columns = ("name", *fields)
+	selects = " union all ".join(
+		"select "
+		+ ", ".join(
+			f"{escape_item(value, 'utf8mb4')} as `{column}`"
+			for value, column in zip(row, columns, strict=True)
+		)
+		if index == 0
+		else "select " + ", ".join(escape_item(value, "utf8mb4") for value in row)
+		for index, row in enumerate(rows)
+	)
+	assignments = ", ".join(f"opportunity.`{field}` = scored.`{field}`" for field in fields)
+	frappe.db.sql(
+		f"update `tabOpportunity` opportunity join ({selects}) scored on scored.name = opportunity.name set {assignments}"
+	)
