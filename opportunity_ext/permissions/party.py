@@ -26,6 +26,7 @@ from frappe.core.doctype.user_permission.user_permission import get_user_permiss
 from frappe.permissions import get_allowed_docs_for_doctype
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Coalesce
+from frappe.query_builder.terms import SubQuery
 
 PARTY_TYPE_FIELD = {"Opportunity": "opportunity_from", "Quotation": "quotation_to"}
 LINK_FIELDS = {"party_customer": "Customer", "party_lead": "Lead", "party_prospect": "Prospect"}
@@ -99,10 +100,9 @@ def has_permission(doc, ptype=None, user=None, debug=False):
 		return None
 	strict = frappe.get_system_settings("apply_strict_user_permissions")
 	candidates = [party_links(doc)]
-	if not doc.is_new():
-		stored = frappe.db.get_value(doc.doctype, doc.name, list(LINK_FIELDS), as_dict=True)
-		if stored:
-			candidates.append(stored)
+	stored = doc.get("name") and frappe.db.get_value(doc.doctype, doc.name, list(LINK_FIELDS), as_dict=True)
+	if stored:
+		candidates.append(stored)
 	if all(links_allowed(links, user_permissions, doc.doctype, strict) for links in candidates):
 		return None
 	return False
@@ -115,22 +115,27 @@ def has_permission(doc, ptype=None, user=None, debug=False):
 def refresh_party_links(parties: set[tuple[str, str]], exclude: str | None = None) -> None:
 	"""Re-set `party_customer` on the opportunities and quotations of these (party type,
 	party) pairs. A derived index field: written directly, without touching `modified` and
-	without a save (submitted quotations can't be saved)."""
+	without a save (submitted quotations can't be saved); the rows to change are read
+	first, so that only they are locked."""
 	for party_type, party in parties:
 		customer = customer_of(party_type, party, exclude)
 		for doctype, type_field in PARTY_TYPE_FIELD.items():
 			table = frappe.qb.DocType(doctype)
-			(
-				frappe.qb.update(table)
-				.set(table.party_customer, customer)
+			stale = (
+				frappe.qb.from_(table)
+				.select(table.name)
 				.where((table[type_field] == party_type) & (table.party_name == party))
 				.where(
 					(table.party_customer.isnull() | (table.party_customer != customer))
 					if customer
 					else table.party_customer.isnotnull()
 				)
-				.run()
+				.run(pluck=True)
 			)
+			if stale:
+				frappe.qb.update(table).set(table.party_customer, customer).where(
+					table.name.isin(stale)
+				).run()
 
 
 def customer_parties(doc) -> set[tuple[str, str]]:
@@ -179,7 +184,7 @@ def backfill() -> None:
 		party_type = table[type_field]
 
 		def made_from(field, table=table):
-			return (
+			return SubQuery(
 				frappe.qb.from_(customer)
 				.select(customer.name)
 				.where(customer[field] == table.party_name)
