@@ -122,7 +122,7 @@ def search_values(keys: dict) -> dict[str, list[str]]:
 
 def candidate_names(keys: dict, exclude: str | None) -> list[str]:
 	"""Open opportunities sharing a key, read from the keys' indexes; a key shared by
-	KEY_LIMIT of them or more is left out."""
+	KEY_LIMIT opportunities or more (this one included) is left out."""
 	table = frappe.qb.DocType("Opportunity")
 	names: dict[str, None] = {}
 	for field, values in search_values(keys).items():
@@ -135,7 +135,7 @@ def candidate_names(keys: dict, exclude: str | None) -> list[str]:
 			.limit(rules.KEY_LIMIT + 1)
 		)
 		found = [name for name in query.run(pluck=True) if name != exclude]
-		if len(found) < rules.KEY_LIMIT:
+		if len(found) + 1 < rules.KEY_LIMIT:  # shared by KEY_LIMIT with this one: dropped
 			names.update(dict.fromkeys(found))
 	return list(names)
 
@@ -255,7 +255,9 @@ def refresh(doc) -> None:
 		)
 
 
-def refresh_keys_and_flags(doc) -> None:
+def refresh_keys_and_flags(doc, neighbours: bool | None = None) -> None:
+	"""`neighbours`: check again the flagged opportunities this one may no longer explain
+	(by default when its keys, title, party name or items changed; never on insert)."""
 	previous = doc.get_doc_before_save()
 	old_keys = {field: (previous or doc).get(field) for field in KEY_FIELDNAMES}
 	keys = keys_for(doc)
@@ -273,7 +275,9 @@ def refresh_keys_and_flags(doc) -> None:
 	# flagged neighbours this one may have explained before and no longer does: checked again
 	old_keys = {field: value for field, value in old_keys.items() if value}
 	keys_changed = old_keys != {field: value for field, value in keys.items() if value}
-	if not (keys_changed or (previous and compared_fields_changed(previous, doc))):
+	if neighbours is None:
+		neighbours = previous is not None and (keys_changed or compared_fields_changed(previous, doc))
+	if not neighbours:
 		return
 	flagged = {row.name for row in candidates if row.get(FLAG)}
 	if old_keys and keys_changed:
@@ -312,5 +316,4 @@ def refresh_flag(name: str) -> None:
 def refresh_names(names: list[str]) -> None:
 	"""Keys and flags of these opportunities recomputed (after a merge or its undo)."""
 	for name in names:
-		doc = frappe.get_doc("Opportunity", name)
-		refresh_keys_and_flags(doc)
+		refresh_keys_and_flags(frappe.get_doc("Opportunity", name), neighbours=True)

@@ -44,8 +44,12 @@ SKIP_DOCTYPES = frozenset(
 		"Route History",
 		"View Log",
 		"Energy Point Log",
+		# a row a deal and stage, derived from the deal's own path (unique per deal and
+		# stage): each keeps its own; the merge's effect on it is undone from a snapshot
+		"Opportunity Stage Log",
 	)
 )
+STAGE_LOG = "Opportunity Stage Log"
 # fields the merge never copies from the other one: identity, status, what the server computes
 NOT_CHOSEN = frozenset(
 	(
@@ -117,7 +121,7 @@ def choosable_fields(meta) -> list:
 		for df in meta.fields
 		if df.fieldtype not in no_value_fields
 		and df.fieldtype not in table_fields
-		and not df.hidden
+		and (not df.hidden or df.fieldname == meta.title_field)
 		and not df.read_only
 		and df.fieldname not in NOT_CHOSEN
 	]
@@ -245,6 +249,7 @@ def merge(kept: str, merged: str, choices: dict) -> "frappe.Document":
 	frappe.db.get_value(OPPORTUNITY, merged, "name", for_update=True)
 	before = {name: snapshot(name) for name in (kept, merged)}
 	history_before = set(history_rows([kept, merged]))
+	stage_log = derived_rows([kept, merged])
 
 	moved = repoint(merged, kept)
 	sync_assignments([kept, merged])
@@ -273,7 +278,13 @@ def merge(kept: str, merged: str, choices: dict) -> "frappe.Document":
 			"moved_links": moved,
 			"field_changes": field_changes(before, after),
 			"snapshot": frappe.as_json(
-				{"before": before, "after": after, "created_history": created_history}, indent=None
+				{
+					"before": before,
+					"after": after,
+					"created_history": created_history,
+					"stage_log": stage_log,
+				},
+				indent=None,
 			),
 		}
 	)
@@ -346,8 +357,14 @@ def repoint(old: str, new: str) -> list[dict]:
 		rows = frappe.qb.from_(table).select(*columns).where(condition).run(as_dict=True)
 		if not rows:
 			continue
-		names = [row.name for row in rows]
-		frappe.qb.update(table).set(table[field], new).where(table.name.isin(names)).run()
+		try:
+			frappe.qb.update(table).set(table[field], new).where(
+				table.name.isin([r.name for r in rows])
+			).run()
+		except frappe.db.IntegrityError:
+			# a unique key the kept one already holds (one row a parent and value): those rows
+			# stay with the other one, the rest move
+			rows = [row for row in rows if moved_one(table, field, row.name, new)]
 		moved.extend(
 			{
 				"reference_doctype": doctype,
@@ -361,6 +378,14 @@ def repoint(old: str, new: str) -> list[dict]:
 			for row in rows
 		)
 	return moved
+
+
+def moved_one(table, field: str, name: str, new: str) -> bool:
+	try:
+		frappe.qb.update(table).set(table[field], new).where(table.name == name).run()
+		return True
+	except frappe.db.IntegrityError:
+		return False
 
 
 def sync_assignments(names: list[str]) -> None:
@@ -410,11 +435,15 @@ def history_rows(names: list[str]) -> list[str]:
 
 
 def history_doctypes() -> list[str]:
-	return [
-		doctype
-		for doctype in ("Opportunity History", "Opportunity Stage Log")
-		if frappe.db.table_exists(doctype)
-	]
+	return [doctype for doctype in ("Opportunity History",) if frappe.db.table_exists(doctype)]
+
+
+def derived_rows(names: list[str]) -> list[dict]:
+	"""The stage log's rows of the opportunities, as stored (the kept one's save may change them)."""
+	if not frappe.db.table_exists(STAGE_LOG):
+		return []
+	rows = frappe.get_all(STAGE_LOG, filters={"opportunity": ("in", names)}, fields=["*"], order_by="name")
+	return json.loads(frappe.as_json(rows, indent=None))
 
 
 def field_changes(before: dict, after: dict) -> list[dict]:
@@ -503,6 +532,10 @@ def undo_merge(merge_log: str) -> str:
 		frappe.db.delete(doctype, {"name": name})
 	for name, state in data["before"].items():
 		restore(name, state, data["after"][name])
+	if frappe.db.table_exists(STAGE_LOG) and "stage_log" in data:
+		frappe.db.delete(STAGE_LOG, {"opportunity": ("in", list(data["before"]))})
+		for row in data["stage_log"]:
+			frappe.get_doc({"doctype": STAGE_LOG, **row}).db_insert()
 	sync_assignments([log.kept_opportunity, log.merged_opportunity])
 	for name in (log.kept_opportunity, log.merged_opportunity):
 		frappe.db.set_value(

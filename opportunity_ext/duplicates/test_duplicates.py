@@ -44,8 +44,12 @@ class DuplicateTestCase(FrappeTestCase):
 
 class TestFind(DuplicateTestCase):
 	def test_same_contact_email(self):
-		first = make_opportunity(make_customer("_OppExt Dup A"), contact_email="Buyer@Acme-Dup.example.org")
-		second = make_opportunity(make_customer("_OppExt Dup B"), contact_email=" buyer@acme-dup.example.org")
+		first = make_opportunity(
+			make_customer("_OppExt Dup Alpha"), contact_email="Buyer@Acme-Dup.example.org", title="Boilers"
+		)
+		second = make_opportunity(
+			make_customer("_OppExt Dup Bravo"), contact_email=" buyer@acme-dup.example.org", title="Pumps"
+		)
 		self.assertEqual(reasons(second), {first.name: ["email", "domain"]})
 		self.assertEqual((flag(first.name), flag(second.name)), (1, 1))
 		note = find.possible_duplicates(frappe.get_doc("Opportunity", second.name))
@@ -60,26 +64,28 @@ class TestFind(DuplicateTestCase):
 		self.assertEqual(reasons(from_lead), {from_customer.name: ["party"]})
 
 	def test_same_phone_in_another_format(self):
-		first = make_opportunity(make_customer("_OppExt Dup P1"), contact_mobile="+1 (415) 555-0100")
-		second = make_opportunity(make_customer("_OppExt Dup P2"), phone="+14155550100")
+		first = make_opportunity(
+			make_customer("_OppExt Dup Papa"), contact_mobile="+1 (415) 555-0100", title="Boilers"
+		)
+		second = make_opportunity(make_customer("_OppExt Dup Quebec"), phone="+14155550100", title="Pumps")
 		self.assertEqual(reasons(second), {first.name: ["phone"]})
 
 	def test_company_domain_with_a_similar_title_or_common_items(self):
 		item = make_item("_OppExt Dup Item")
 		first = make_opportunity(
-			make_customer("_OppExt Dup D1"),
+			make_customer("_OppExt Dup Delta"),
 			contact_email="ann@contoso-dup.example.org",
 			title="Server upgrade",
 			items=[{"item_code": item, "qty": 1}],
 		)
 		similar = make_opportunity(
-			make_customer("_OppExt Dup D2"),
+			make_customer("_OppExt Dup Echo"),
 			contact_email="bob@contoso-dup.example.org",
 			title="Upgrade the servers",
 		)
 		self.assertEqual(reasons(similar), {first.name: ["domain", "title"]})
 		same_items = make_opportunity(
-			make_customer("_OppExt Dup D3"),
+			make_customer("_OppExt Dup Foxtrot"),
 			contact_email="cy@contoso-dup.example.org",
 			title="Racks",
 			items=[{"item_code": item, "qty": 3}],
@@ -90,12 +96,12 @@ class TestFind(DuplicateTestCase):
 
 	def test_a_common_word_in_titles_is_no_match(self):
 		first = make_opportunity(
-			make_customer("_OppExt Dup W1"),
+			make_customer("_OppExt Dup Whiskey"),
 			contact_email="ann@fabrikam-dup.example.org",
 			title="Website redesign",
 		)
 		second = make_opportunity(
-			make_customer("_OppExt Dup W2"),
+			make_customer("_OppExt Dup Xray"),
 			contact_email="bob@fabrikam-dup.example.org",
 			title="Website hosting",
 		)
@@ -103,29 +109,37 @@ class TestFind(DuplicateTestCase):
 		self.assertEqual((flag(first.name), flag(second.name)), (0, 0))
 
 	def test_a_free_mail_domain_is_no_match(self):
-		make_opportunity(make_customer("_OppExt Dup F1"), contact_email="ann.dup@gmail.com", title="Laptops")
+		make_opportunity(
+			make_customer("_OppExt Dup Golf"), contact_email="ann.dup@gmail.com", title="Laptops"
+		)
 		second = make_opportunity(
-			make_customer("_OppExt Dup F2"), contact_email="bob.dup@gmail.com", title="Laptops"
+			make_customer("_OppExt Dup Juliet"), contact_email="bob.dup@gmail.com", title="Laptops"
 		)
 		self.assertEqual(reasons(second), {})
 		self.assertIsNone(frappe.db.get_value("Opportunity", second.name, "dedupe_domain"))
 
 	def test_a_key_shared_by_21_is_dropped(self):
 		email = "desk@shared-dup.example.org"
-		names = [
-			make_opportunity(
-				make_lead(f"_OppExt Dup Many {i}"), opportunity_from="Lead", contact_email=email
+
+		def make(i: int) -> str:
+			lead = make_lead(f"_OppExt Dup Many {i}")
+			return make_opportunity(
+				lead, opportunity_from="Lead", contact_email=email, title=f"Deal {i}"
 			).name
-			for i in range(find.rules.KEY_LIMIT)
-		]
-		latest = frappe.get_doc("Opportunity", names[-1])
-		self.assertEqual(reasons(latest), {})
-		# the 20 before it still discriminated among themselves
-		self.assertEqual(flag(names[0]), 1)
+
+		names = [make(i) for i in range(find.rules.KEY_LIMIT - 1)]
+		found = reasons(frappe.get_doc("Opportunity", names[-1]))
+		self.assertEqual(sorted(found), sorted(names[:-1]))
+		self.assertTrue(all("email" in codes for codes in found.values()))
+		latest = frappe.get_doc("Opportunity", make(find.rules.KEY_LIMIT))
+		self.assertEqual(reasons(latest), {}, "shared by 21: no longer says anything")
+		self.assertEqual(flag(latest.name), 0)
 
 	def test_a_closed_one_is_no_candidate_and_clears_the_flag(self):
-		first = make_opportunity(make_customer("_OppExt Dup C1"), contact_email="x@closing-dup.example.org")
-		second = make_opportunity(make_customer("_OppExt Dup C2"), contact_email="x@closing-dup.example.org")
+		first = make_opportunity(make_customer("_OppExt Dup Kilo"), contact_email="x@closing-dup.example.org")
+		second = make_opportunity(
+			make_customer("_OppExt Dup Lima"), contact_email="x@closing-dup.example.org"
+		)
 		self.assertEqual(flag(first.name), 1)
 		second.reload()
 		second.status = "Closed"
@@ -142,10 +156,14 @@ class TestFind(DuplicateTestCase):
 		territory = ensure_territory("_OppExt Dup Hidden Territory")
 		mine = ensure_territory("_OppExt Dup Seller Territory")
 		hidden = make_opportunity(
-			make_customer("_OppExt Dup H1", territory=territory), contact_email="h@hidden-dup.example.org"
+			make_customer("_OppExt Dup Hotel", territory=territory),
+			territory=territory,
+			contact_email="h@hidden-dup.example.org",
 		)
 		visible = make_opportunity(
-			make_customer("_OppExt Dup H2", territory=mine), contact_email="h@hidden-dup.example.org"
+			make_customer("_OppExt Dup India", territory=mine),
+			territory=mine,
+			contact_email="h@hidden-dup.example.org",
 		)
 		restrict_to_territory(self.seller, mine)
 		frappe.set_user(self.seller)
@@ -154,8 +172,10 @@ class TestFind(DuplicateTestCase):
 		self.assertEqual([row["name"] for row in find.get_possible_duplicates(visible.name)], [hidden.name])
 
 	def test_the_list_filters_on_the_flag(self):
-		first = make_opportunity(make_customer("_OppExt Dup L1"), contact_email="l@list-dup.example.org")
-		second = make_opportunity(make_customer("_OppExt Dup L2"), contact_email="l@list-dup.example.org")
+		first = make_opportunity(make_customer("_OppExt Dup Mike"), contact_email="l@list-dup.example.org")
+		second = make_opportunity(
+			make_customer("_OppExt Dup November"), contact_email="l@list-dup.example.org"
+		)
 		frappe.set_user(self.seller)
 		flagged = frappe.get_list("Opportunity", filters={find.FLAG: 1}, pluck="name", limit_page_length=0)
 		self.assertTrue({first.name, second.name} <= set(flagged))
@@ -238,6 +258,7 @@ def state(names: list[str]) -> dict:
 		if rows:
 			links[f"{doctype}.{field}"] = [(row.name, row[field]) for row in rows]
 	result["links"] = links
+	result["stage_log"] = merge.derived_rows(names)
 	return result
 
 
@@ -306,6 +327,8 @@ class TestMerge(DuplicateTestCase):
 		balances = [opportunity_balance(name, company()) for name in (self.kept, self.other)]
 		self.assertEqual(balances[0]["balance"], 120)
 
+		other_history = frappe.get_all("Opportunity History", {"opportunity": self.other}, pluck="name")
+		self.assertTrue(other_history)
 		frappe.set_user(self.seller)
 		preview = merge.get_merge_preview(self.kept, self.other)
 		self.assertIn(preview["proposed"], (self.kept, self.other))
@@ -330,9 +353,13 @@ class TestMerge(DuplicateTestCase):
 			("Comment", {"reference_name": self.other, "comment_type": "Comment"}),
 			("File", {"attached_to_name": self.other}),
 			("ToDo", {"reference_name": self.other}),
-			("Opportunity History", {"opportunity": self.other}),
 		):
 			self.assertFalse(frappe.get_all(doctype, filters=filters), f"{doctype} still points at the other")
+		self.assertEqual(
+			{frappe.db.get_value("Opportunity History", name, "opportunity") for name in other_history},
+			{self.kept},
+			"the other one's stage history (its closing by the merge is its own)",
+		)
 		self.assertEqual(frappe.db.count("Sales Invoice", {"opportunity": self.kept}), 2)
 		self.assertEqual(
 			frappe.db.count("Comment", {"reference_name": self.kept, "comment_type": "Comment"}), 2
