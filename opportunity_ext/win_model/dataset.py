@@ -44,6 +44,9 @@ DEAL_FIELDS = (
 	"customer_group",
 	"opportunity_type",
 	"purchase_process",
+	"won_date",
+	"lost_date",
+	"modified",
 )
 
 
@@ -70,7 +73,6 @@ def read_deals(company: str, statuses) -> list[dict]:
 			customer.customer_group.as_("customer_customer_group"),
 		)
 		.where((opp.company == company) & opp.status.isin(list(statuses)))
-		.orderby(opp.name)
 	)
 	deals = query.run(as_dict=True)
 	for deal in deals:
@@ -80,27 +82,42 @@ def read_deals(company: str, statuses) -> list[dict]:
 
 
 def read_history(company: str, statuses) -> dict[str, dict[str, list[tuple]]]:
-	"""opportunity -> field -> [(changed_on, from, to)], oldest first."""
+	"""opportunity -> field -> [(changed_on, from, to)], oldest first: stage moves, moves into
+	the deal's final status, amount changes (the only ones whose `from` is read)."""
 	history = frappe.qb.DocType(HISTORY)
 	opp = frappe.qb.DocType("Opportunity")
-	rows = (
+	ours = (opp.company == company) & opp.status.isin(list(statuses))
+	found = defaultdict(lambda: defaultdict(list))
+	for opportunity, field, changed_on, to_value in (
 		frappe.qb.from_(history)
 		.join(opp)
 		.on(opp.name == history.opportunity)
-		.select(history.opportunity, history.field, history.changed_on, history.from_value, history.to_value)
+		.select(history.opportunity, history.field, history.changed_on, history.to_value)
 		.where(
-			(opp.company == company)
-			& opp.status.isin(list(statuses))
-			& history.field.isin(["sales_stage", "status", "opportunity_amount"])
+			ours
+			& (
+				(history.field == "sales_stage")
+				| ((history.field == "status") & (history.to_value == opp.status))
+			)
 		)
 		.orderby(history.opportunity)
 		.orderby(history.changed_on)
 		.orderby(history.creation)
 		.run()
-	)
-	found = defaultdict(lambda: defaultdict(list))
-	for opportunity, field, changed_on, from_value, to_value in rows:
-		found[opportunity][field].append((changed_on, from_value, to_value))
+	):
+		found[opportunity][field].append((changed_on, None, to_value))
+	for opportunity, changed_on, from_value, to_value in (
+		frappe.qb.from_(history)
+		.join(opp)
+		.on(opp.name == history.opportunity)
+		.select(history.opportunity, history.changed_on, history.from_value, history.to_value)
+		.where(ours & (history.field == "opportunity_amount"))
+		.orderby(history.opportunity)
+		.orderby(history.changed_on)
+		.orderby(history.creation)
+		.run()
+	):
+		found[opportunity]["opportunity_amount"].append((changed_on, from_value, to_value))
 	return found
 
 
@@ -217,18 +234,20 @@ def closing_moment(deal: dict, status_rows: list[tuple]) -> datetime:
 	return min(candidates) if candidates else get_datetime(deal.modified or deal.creation)
 
 
-def add_committee_sizes(deals: list[dict]) -> None:
+def add_committee_sizes(deals: list[dict], company: str, statuses) -> None:
 	member = frappe.qb.DocType("Opportunity Buying Committee Member")
-	names = [deal.name for deal in deals]
-	sizes = {}
-	for start in range(0, len(names), 20_000):
-		sizes.update(
-			frappe.qb.from_(member)
-			.select(member.parent, Count("*"))
-			.where((member.parenttype == "Opportunity") & member.parent.isin(names[start : start + 20_000]))
-			.groupby(member.parent)
-			.run()
+	opp = frappe.qb.DocType("Opportunity")
+	sizes = dict(
+		frappe.qb.from_(member)
+		.join(opp)
+		.on(opp.name == member.parent)
+		.select(member.parent, Count("*"))
+		.where(
+			(member.parenttype == "Opportunity") & (opp.company == company) & opp.status.isin(list(statuses))
 		)
+		.groupby(member.parent)
+		.run()
+	)
 	for deal in deals:
 		deal.committee_size = sizes.get(deal.name, 0)
 
@@ -240,15 +259,7 @@ def closed_snapshots(company: str) -> list[dict]:
 	deals = read_deals(company, statuses)
 	if not deals:
 		return []
-	opp = frappe.qb.DocType("Opportunity")
-	dates = {
-		name: (won_date, lost_date, modified)
-		for name, won_date, lost_date, modified in frappe.qb.from_(opp)
-		.select(opp.name, opp.won_date, opp.lost_date, opp.modified)
-		.where((opp.company == company) & opp.status.isin(list(statuses)))
-		.run()
-	}
-	add_committee_sizes(deals)
+	add_committee_sizes(deals, company, statuses)
 	history = read_history(company, statuses)
 	moments = read_moments(company, statuses)
 	records = read_customer_record(company)
@@ -257,7 +268,6 @@ def closed_snapshots(company: str) -> list[dict]:
 
 	rows = []
 	for deal in deals:
-		deal.won_date, deal.lost_date, deal.modified = dates.get(deal.name, (None, None, None))
 		own = history.get(deal.name, {})
 		closed = closing_moment(deal, own.get("status", []))
 		opened = F.as_datetime(deal.transaction_date or deal.creation)
@@ -289,7 +299,7 @@ def open_snapshots(company: str, now: datetime) -> list[tuple[str, dict]]:
 	deals = read_deals(company, OPEN_STATUSES)
 	if not deals:
 		return []
-	add_committee_sizes(deals)
+	add_committee_sizes(deals, company, OPEN_STATUSES)
 	moments = read_moments(company, OPEN_STATUSES)
 	records = read_customer_record(company)
 	empty_moments = {"quotations": [], "activity": []}
