@@ -153,13 +153,36 @@ def opportunity_balance(opportunity: str, company: str) -> dict:
 	every voucher; a voucher the user may not read is listed without its number."""
 	vouchers = get_balance_vouchers(opportunity)
 	balance = totals(vouchers) if vouchers else empty_balance()
+	readable = readable_vouchers(vouchers)
 	for voucher in vouchers:
-		if not frappe.has_permission(voucher.voucher_type, "read", doc=voucher.voucher_no):
+		if voucher.voucher_no not in readable.get(voucher.voucher_type, ()):
 			voucher.voucher_no = None
 	return {
 		**balance,
 		"company_currency": frappe.get_cached_value("Company", company, "default_currency"),
 		"vouchers": vouchers,
+	}
+
+
+def readable_vouchers(vouchers: list[dict]) -> dict[str, set[str]]:
+	"""The voucher numbers the user may read, by voucher type: one permission query a type
+	(frappe.get_list: roles, user permissions, sharing), no voucher loaded."""
+	names: dict[str, set[str]] = {}
+	for voucher in vouchers:
+		names.setdefault(voucher.voucher_type, set()).add(voucher.voucher_no)
+	return {
+		voucher_type: set(
+			frappe.get_list(
+				voucher_type,
+				filters={"name": ("in", list(numbers))},
+				pluck="name",
+				limit_page_length=0,
+				order_by="",
+			)
+		)
+		if frappe.has_permission(voucher_type, "read")
+		else set()
+		for voucher_type, numbers in names.items()
 	}
 
 

@@ -218,6 +218,31 @@ class TestOpportunityBalance(FrappeTestCase):
 			with self.assertRaises(frappe.PermissionError):
 				get_opportunity_balances([self.opportunity])
 
+	def test_opening_the_balance_loads_no_voucher_and_hides_what_the_user_may_not_read(self):
+		"""The form's balance section checks permission by name, one query a voucher type:
+		no voucher document is loaded whole to check it."""
+		from unittest.mock import patch
+
+		from opportunity_ext.sales_documents.links import LINKED_VOUCHER_TYPES
+
+		invoice = make_sales_invoice(self.customer, rate=100, opportunity=self.opportunity)
+		payment = make_payment("Sales Invoice", invoice.name, amount=40)
+		seller = make_user("oppext-balance-seller@example.com", ["Sales User"])
+		cashier = make_user("oppext-balance-cashier@example.com", ["Sales User", "Accounts User"])
+		for user, expected in (
+			(seller, {None}),
+			(cashier, {invoice.name, payment.name}),
+		):
+			with self.set_user(user), patch("frappe.get_doc", wraps=frappe.get_doc) as get_doc:
+				result = get_opportunity_balance(self.opportunity)
+			loaded = [call.args[0] for call in get_doc.call_args_list if call.args]
+			self.assertFalse(
+				[doctype for doctype in loaded if doctype in LINKED_VOUCHER_TYPES],
+				f"{user}: vouchers loaded whole",
+			)
+			self.assertEqual({voucher.voucher_no for voucher in result["vouchers"]}, expected, user)
+			self.assertEqual(result["balance"], 60, "the totals count every voucher")
+
 
 def euro_receivable_account() -> str:
 	abbr = frappe.get_cached_value("Company", company(), "abbr")

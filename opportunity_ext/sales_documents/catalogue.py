@@ -5,10 +5,14 @@ description and barcode, paged."""
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count, Sum
+from frappe.query_builder.functions import Sum
 from frappe.utils import cint, flt
 
-from opportunity_ext.lifecycle.pricing import default_selling_price_list, item_price_list_rate
+from opportunity_ext.lifecycle.pricing import (
+	check_may_price_from,
+	default_selling_price_list,
+	item_price_list_rate,
+)
 from opportunity_ext.utils.permissions import readable
 
 PAGE_LENGTH = 20
@@ -32,6 +36,10 @@ def sellable(item):
 	return (item.disabled == 0) & (item.is_sales_item == 1) & (item.has_variants == 0)
 
 
+# sellable() as frappe.get_list filters
+SELLABLE_FILTERS = {"disabled": 0, "is_sales_item": 1, "has_variants": 0}
+
+
 @frappe.whitelist()
 def get_item_groups(doctype: str = "Opportunity") -> list[dict]:
 	"""The Item Group tree, each group with the number of sellable items in it and below."""
@@ -42,14 +50,18 @@ def get_item_groups(doctype: str = "Opportunity") -> list[dict]:
 		order_by="lft asc",
 		limit_page_length=0,
 	)
-	item = frappe.qb.DocType("Item")
-	direct = dict(
-		frappe.qb.from_(item)
-		.select(item.item_group, Count(item.name))
-		.where(sellable(item))
-		.groupby(item.item_group)
-		.run()
-	)
+	# the items the user may read (roles, user permissions, sharing), counted by the database
+	direct = {
+		row.item_group: row.count
+		for row in frappe.get_list(
+			"Item",
+			filters=SELLABLE_FILTERS,
+			fields=["item_group", "count(`tabItem`.`name`) as count"],
+			group_by="item_group",
+			order_by="",
+			limit_page_length=0,
+		)
+	}
 	# a group counts its subtree: lft/rgt nest the groups below it
 	for group in groups:
 		group["count"] = sum(
@@ -75,6 +87,7 @@ def get_catalogue_items(
 ) -> dict:
 	"""One page of the group's sellable items (or of the search), with rates and stock."""
 	check_can_choose(doctype)
+	check_may_price_from(price_list, customer)
 	start, page_length = max(cint(start), 0), min(max(cint(page_length), 1), MAX_PAGE_LENGTH)
 	item, barcode = frappe.qb.DocType("Item"), frappe.qb.DocType("Item Barcode")
 	condition = sellable(item)
@@ -114,7 +127,9 @@ def get_catalogue_items(
 	more = len(rows) > page_length
 	rows = rows[:page_length]
 	# a new document has no price list yet: the one its first item would get
-	price_list = price_list or default_selling_price_list("Customer" if customer else None, customer)
+	if not price_list:
+		price_list = default_selling_price_list("Customer" if customer else None, customer)
+		check_may_price_from(price_list, None)
 	add_stock(rows, company)
 	add_rates(rows, price_list, currency, transaction_date, customer)
 	add_variant_attributes(rows)

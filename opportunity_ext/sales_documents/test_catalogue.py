@@ -2,6 +2,7 @@
 stock, search and paging, exclusions, and who may use it."""
 
 import frappe
+from frappe.permissions import add_user_permission
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import today
 
@@ -123,3 +124,32 @@ class TestCatalogue(FrappeTestCase):
 				self.page()
 		with self.assertRaises(frappe.PermissionError):
 			get_item_groups(doctype="User")
+
+	def test_a_sales_user_sees_no_buying_price_and_no_other_customers_price(self):
+		from opportunity_ext.lifecycle.test_pricing import BUYING, make_customer_price
+		from opportunity_ext.tests.utils import ensure, make_customer
+
+		currency = frappe.get_cached_value("Company", company(), "default_currency")
+		ensure("Price List", BUYING, price_list_name=BUYING, currency=currency, buying=1, selling=0)
+		make_item_price("_OppExt Cat Pump 00", 55, BUYING)
+		mine, theirs = make_customer("_OppExt Cat Mine"), make_customer("_OppExt Cat Theirs")
+		make_customer_price("_OppExt Cat Pump 00", 80, theirs)
+		seller = make_user("oppext-catalogue-one-customer@example.com", ["Sales User"])
+		if not frappe.db.exists("User Permission", {"user": seller, "allow": "Customer"}):
+			add_user_permission("Customer", mine, seller)
+		with self.set_user(seller):
+			self.assertEqual(self.page(item_group=self.pumps, customer=mine)["items"][0].rate, 100)
+			with self.assertRaises(frappe.PermissionError):
+				self.page(item_group=self.pumps, customer=theirs)
+			with self.assertRaises(frappe.PermissionError):
+				get_catalogue_items(item_group=self.pumps, price_list=BUYING, currency=currency)
+
+	def test_group_counts_show_only_the_items_the_user_may_read(self):
+		seller = make_user("oppext-catalogue-one-item@example.com", ["Sales User"])
+		if not frappe.db.exists("User Permission", {"user": seller, "allow": "Item"}):
+			add_user_permission("Item", "_OppExt Cat Pump 03", seller)
+		with self.set_user(seller):
+			counts = {group["name"]: group["count"] for group in get_item_groups()}
+			items = self.page(item_group=self.pumps)["items"]
+		self.assertEqual(counts[self.pumps], 1, "the group counts the one item the user may read")
+		self.assertEqual([row.item_code for row in items], ["_OppExt Cat Pump 03"])
