@@ -38,6 +38,8 @@ jinja = {
 		"opportunity_ext.printing.jinja.print_date",
 		"opportunity_ext.printing.jinja.print_money",
 		"opportunity_ext.printing.jinja.print_number",
+		"opportunity_ext.printing.jinja.print_tax",
+		"opportunity_ext.printing.jinja.print_unit",
 		"opportunity_ext.printing.jinja.quotation_opportunity",
 		"opportunity_ext.printing.jinja.quotation_contact",
 	]

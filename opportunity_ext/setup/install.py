@@ -63,6 +63,8 @@ def apply_customizations():
 	"""Idempotent: a field or property is saved only when its definition changed."""
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
 	for setter in PROPERTY_SETTERS:
+		if setter.get("unless_set") and frappe.db.exists("Property Setter", property_setter_filters(setter)):
+			continue  # the admin's choice, or ours already
 		if property_setter_value(setter) != setter["value"]:
 			make_property_setter(
 				setter["doctype"],
@@ -94,7 +96,10 @@ def remove_customizations():
 		frappe.db.delete("Custom Field", {"dt": doctype, "fieldname": ("in", fieldnames)})
 		frappe.clear_cache(doctype=doctype)
 	for setter in PROPERTY_SETTERS:
-		frappe.db.delete("Property Setter", property_setter_filters(setter))
+		filters = property_setter_filters(setter)
+		if setter.get("unless_set"):
+			filters["value"] = setter["value"]  # removed only while it is still ours
+		frappe.db.delete("Property Setter", filters)
 		frappe.clear_cache(doctype=setter["doctype"])
 
 

@@ -43,3 +43,17 @@ PROPERTY_SETTERS += [
 	}
 	for fieldname, value in LIST_VIEW_COLUMNS.items()
 ]
+
+# Quotations open and print in the app's quotation format, unless the admin chose another
+# default ("unless_set": applied only when Quotation has no default print format yet; removed
+# on uninstall only while it is still this one).
+PROPERTY_SETTERS.append(
+	{
+		"doctype": "Quotation",
+		"doctype_or_field": "DocType",
+		"property": "default_print_format",
+		"property_type": "Data",
+		"value": "Opportunity Quotation",
+		"unless_set": True,
+	}
+)
