@@ -1,12 +1,17 @@
 """Jinja helpers of the app's print formats: dates and numbers in the customer's own
-conventions (Opportunity Settings → Printing): Solar Hijri (Jalali) dates and Persian
-digits for Persian, Buddhist Era years for Thai."""
+conventions (Opportunity Settings → Printing): Solar Hijri (Jalali) dates, Persian digits
+and Persian separators (۱٬۴۵۰٫۵۰, ۱۰۰٪) for Persian, Buddhist Era years for Thai."""
 
+import re
 from datetime import date
 
 import jdatetime
 
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+PERSIAN_THOUSANDS, PERSIAN_DECIMAL, PERSIAN_PERCENT = "\u066c", "\u066b", "\u066a"  # ٬ ٫ ٪
+DEFAULT_NUMBER_FORMAT = "#,###.##"
+# ERPNext's setup wizard describes a tax row as "<account name> @ <rate>" ("ST 6% @ 6.0")
+TAX_RATE_SUFFIX = re.compile(r"\s*@\s*(?P<rate>\d+(?:[.,]\d+)?)\s*%?\s*$")
 BUDDHIST_ERA_OFFSET = 543
 RTL_LANGUAGES = ("fa", "ar", "he", "ps", "ur")
 
@@ -47,6 +52,61 @@ def localized(text: str, rules=None) -> str:
 	return to_persian_digits(text) if rules.persian_digits else str(text)
 
 
+def persian_numbers(text: str, decimal: str = ".", thousands: str = ",") -> str:
+	"""Every number of `text` in Persian digits and separators, as the site's number format
+	(`decimal`, `thousands`) wrote it: "$ 1,450.50" → "$ ۱٬۴۵۰٫۵۰", "6%" → "۶٪". A dot in
+	a currency symbol ("د.إ", "S/.") is not a number's."""
+	separators = sorted((sep for sep in (thousands, decimal) if sep), key=len, reverse=True)
+	between = "|".join(re.escape(sep) for sep in separators)
+	number = re.compile(rf"\d+(?:(?:{between})\d+)*" if between else r"\d+")
+
+	def persian(match) -> str:
+		found = match.group(0)
+		parts = found.split(thousands) if thousands else [found]
+		parts = [part.replace(decimal, PERSIAN_DECIMAL) if decimal else part for part in parts]
+		return PERSIAN_THOUSANDS.join(parts).translate(PERSIAN_DIGITS)
+
+	return number.sub(persian, str(text)).replace("%", PERSIAN_PERCENT)
+
+
+def number_separators() -> tuple[str, str]:
+	"""(decimal, thousands) of the site's number format, as fmt_money uses it."""
+	import frappe
+	from frappe.utils import get_number_format_info
+
+	decimal, thousands, _precision = get_number_format_info(
+		frappe.db.get_default("number_format") or DEFAULT_NUMBER_FORMAT
+	)
+	return decimal, thousands
+
+
+def localized_number(text: str, rules=None) -> str:
+	"""A formatted amount or quantity in the print language's digits and separators."""
+	rules = rules or conventions()
+	return persian_numbers(text, *number_separators()) if rules.persian_digits else str(text)
+
+
+def percent_text(value, number_format: str = DEFAULT_NUMBER_FORMAT) -> str:
+	"""100 → "100%", 12.5 → "12.5%": the decimals a percentage has, never a useless ".0"."""
+	from frappe.utils import flt, fmt_money
+
+	value = round(flt(value), 2)
+	decimals = f"{value:.2f}".rstrip("0").split(".")[1]
+	return f"{fmt_money(value, precision=len(decimals), format=number_format)}%"
+
+
+def tax_label(description: str | None, rate=None) -> str:
+	"""A tax row's description without the rate ERPNext's setup appends to it ("ST 6% @ 6.0"
+	→ "ST 6%"): the description names the tax, the amount is beside it."""
+	from frappe.utils import flt
+
+	text = (description or "").strip()
+	found = TAX_RATE_SUFFIX.search(text)
+	if found and (rate is None or flt(found["rate"].replace(",", ".")) == flt(rate)):
+		text = text[: found.start()].rstrip()
+	return text
+
+
 def print_date(value) -> str:
 	"""Jinja: a date in the print language's calendar and digits."""
 	from frappe.utils import formatdate, getdate
@@ -64,17 +124,36 @@ def print_date(value) -> str:
 
 
 def print_money(value, currency: str | None = None) -> str:
-	"""Jinja: an amount with its currency, in the print language's digits."""
+	"""Jinja: an amount with its currency, in the print language's digits and separators."""
 	from frappe.utils import fmt_money
 
-	return localized(fmt_money(value, currency=currency))
+	return localized_number(fmt_money(value, currency=currency))
 
 
 def print_number(value, fieldtype: str = "Float") -> str:
-	"""Jinja: a quantity or percentage, in the print language's digits."""
+	"""Jinja: a quantity or percentage, in the print language's digits and separators."""
 	import frappe
 
-	return localized(frappe.format(value, {"fieldtype": fieldtype}))
+	if fieldtype == "Percent":
+		return localized_number(
+			percent_text(value, frappe.db.get_default("number_format") or DEFAULT_NUMBER_FORMAT)
+		)
+	return localized_number(frappe.format(value, {"fieldtype": fieldtype}))
+
+
+def print_tax(tax) -> str:
+	"""Jinja: a tax row's label, translated, without its rate repeated in Latin digits."""
+	from frappe import _
+
+	return localized_number(_(tax_label(tax.get("description"), tax.get("rate"))))
+
+
+def print_unit(uom: str | None) -> str:
+	"""Jinja: a unit as the customer reads it: the print format's own word where it has
+	one (Persian "Nos" is a count, "عدد", not a "number", "شماره"), else the unit's."""
+	from frappe import _
+
+	return _(uom, context="Opportunity Quotation") if uom else ""
 
 
 def quotation_opportunity(doc):
