@@ -10,14 +10,17 @@ nothing else.
 """
 
 import random
+from datetime import timedelta
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, flt, get_datetime, getdate, today
+from frappe.utils import add_days, flt, get_datetime, getdate, now_datetime, today
 
 from opportunity_ext.constants import PURCHASE_PROCESS_GROUP, PURCHASE_PROCESS_INDIVIDUAL
-from opportunity_ext.lifecycle.history import recording, stalled
 from opportunity_ext.lifecycle import rules as lifecycle
+from opportunity_ext.lifecycle.funnel import funnel_order
+from opportunity_ext.lifecycle.history import stalled
+from opportunity_ext.lifecycle.history.recording import recorded_at
 
 RECORD = "Opportunity Demo Record"
 SEED = 7
@@ -67,6 +70,18 @@ WORDS = {
 	},
 }  # fmt: skip
 PRICES = [[4800, 2100, 950], [1800, 4200, 2600], [600, 1200, 800]]
+# The buying committees' people: never the sales people's names
+CONTACT_NAMES = {
+	"en": (["Olivia", "Marcus", "Priya", "Tomás", "Hannah", "Kenji", "Fatima", "Lucas"],
+		["Hart", "Webb", "Nair", "Berger", "Okafor", "Lindqvist", "Moreau", "Tanaka"]),
+	"fa": (["مریم", "کامران", "لیلا", "فرهاد", "شیرین", "رضا", "پریسا", "آرش"],
+		["احمدی", "کریمی", "رستمی", "نوری", "صادقی", "جعفری", "موسوی", "حیدری"]),
+	"th": (["ปิยะ", "อรุณ", "กมล", "สุดา", "ธนา", "วรรณ", "ชัย", "นภา"],
+		["ศรีสุข", "วงศ์ใหญ่", "ทองดี", "แก้วมณี", "บุญมา", "รัตนชัย", "พูลสวัสดิ์", "จันทร์เพ็ญ"]),
+}  # fmt: skip
+# The first deals end as every card and report needs on day one: won and lost this month,
+# an open deal that moved and slipped lately
+SURE_FATES = ("won", "lost", "open", "won")
 
 
 class DemoMaker:
@@ -75,9 +90,9 @@ class DemoMaker:
 	def __init__(self, count: int):
 		self.count = count
 		self.rng = random.Random(SEED)
-		self.words = WORDS.get(
-			(frappe.db.get_single_value("System Settings", "language") or "en")[:2], WORDS["en"]
-		)
+		language = (frappe.db.get_single_value("System Settings", "language") or "en")[:2]
+		self.language = language if language in WORDS else "en"
+		self.words = WORDS[self.language]
 		self.company = demo_company()
 		self.today = getdate(today())
 		# money documents stay inside the current fiscal year, which the setup wizard made
@@ -253,7 +268,7 @@ class DemoMaker:
 		self.won_reasons = frappe.get_all("Opportunity Won Reason", pluck="name") or [
 			self.insert({"doctype": "Opportunity Won Reason", "won_reason": "Price (Demo)"}).name
 		]
-		self.stages = frappe.get_all("Sales Stage", pluck="name", order_by="creation asc")
+		self.stages = funnel_order()
 		self.sources = frappe.get_all("Lead Source", pluck="name")
 
 	def make_parties(self):
@@ -273,11 +288,12 @@ class DemoMaker:
 				self.insert(
 					{
 						"doctype": "Contact",
-						"first_name": f"{person} (Demo)",
+						"first_name": first_name,
+						"last_name": f"{last_name} (Demo)",
 						"links": [{"link_doctype": "Customer", "link_name": customer}],
 					}
 				).name
-				for person in self.words["people"][:2]
+				for first_name, last_name in contact_names(self.language, number)
 			]
 		self.leads = [
 			self.insert(
@@ -289,11 +305,32 @@ class DemoMaker:
 	# --- the pipeline ----------------------------------------------------------------------------
 
 	def make_opportunity(self, number: int):
+		"""A deal opened in the past months that moves through its stages by real saves, each
+		recorded on the day it happened (`recorded_at`), as a live site records them."""
 		rng = self.rng
 		opened = add_days(self.today, -rng.randint(0, 365))
 		from_lead = number % 10 == 9
+		age = (self.today - getdate(opened)).days
+		outcome = rng.random()
+		if number < len(SURE_FATES):  # every card and report has something this month
+			fate, opened = SURE_FATES[number], add_days(self.today, -rng.randint(50, 120))
+			age = (self.today - getdate(opened)).days
+		elif age > 45 and outcome < 0.22:
+			fate = "won"
+		elif age > 45 and outcome < 0.38:
+			fate = "lost"
+		elif not from_lead and outcome < 0.65:
+			fate = "quoted"
+		else:
+			fate = "open"
+		closes = None
+		if fate in ("won", "lost"):
+			closes = add_days(opened, rng.randint(10, min(age, 120)))
+			if number < len(SURE_FATES):
+				closes = add_days(self.today, -number)
 		party = rng.choice(self.leads) if from_lead else rng.choice(self.customers)
 		group_decision = not from_lead and rng.random() < 0.4
+		path = stage_path(fate, len(self.stages), age, rng)
 		values = {
 			"doctype": "Opportunity",
 			"opportunity_from": "Lead" if from_lead else "Customer",
@@ -301,12 +338,11 @@ class DemoMaker:
 			"company": self.company,
 			"transaction_date": opened,
 			"opportunity_owner": rng.choice(self.sellers),
-			"sales_stage": rng.choice(self.stages) if self.stages else None,
+			"sales_stage": self.stages[path[0]] if path else None,
 			"territory": rng.choice(self.territories),
 			"campaign": rng.choice(self.campaigns) if rng.random() < 0.6 else None,
 			"source": rng.choice(self.sources) if self.sources else None,
 			"expected_closing": add_days(opened, rng.randint(20, 150)),
-			"probability": rng.choice((10, 25, 50, 75, 90)),
 			"items": [
 				{"item_code": code, "qty": rng.randint(1, 6)}
 				for code in rng.sample(self.items, rng.randint(1, 3))
@@ -329,65 +365,105 @@ class DemoMaker:
 				}
 				for competitor in rng.sample(self.competitors, rng.randint(1, 2))
 			]
-		if values["probability"] >= 75:  # the owner's call on the likeliest deals
-			values["forecast_category"] = lifecycle.FORECAST_COMMIT
-		elif values["probability"] >= 50:
-			values["forecast_category"] = lifecycle.FORECAST_BEST_CASE
-		opportunity = self.insert(values)
-		backdate_opening(opportunity.name, opened)
+		with recorded_at(f"{opened} 09:00:00"):
+			opportunity = self.insert(values)
 
-		age = (self.today - getdate(opened)).days
-		outcome = rng.random()
-		if age > 45 and outcome < 0.22:
-			self.win(opportunity, add_days(opened, rng.randint(10, min(age, 120))))
-		elif age > 45 and outcome < 0.38:
-			self.lose(opportunity, add_days(opened, rng.randint(10, min(age, 120))))
-		elif not from_lead and outcome < 0.65:
+		# the moves, spread over the deal's life: up to its close, or until a few days ago
+		last = getdate(closes) if closes else self.today
+		if fate == "quoted":
+			last = add_days(opened, min(age, rng.randint(3, 15)))
+		# two moments more than moves: the last move is some way before the end
+		moments = spread(opened, last, len(path) + 1, rng)[: max(len(path) - 1, 0)]
+		for index, at in zip(path[1:], moments, strict=True):
+			self.move(opportunity, at, sales_stage=self.stages[index])
+		if fate == "open":
+			self.touch_open_deal(opportunity, number, moments[-1] if moments else get_datetime(opened))
+
+		if fate == "won":
+			self.win(opportunity, closes)
+		elif fate == "lost":
+			self.lose(opportunity, closes)
+		elif fate == "quoted":
 			self.quote(opportunity, opened, age)
-		elif rng.random() < 0.25:
+
+	def move(self, opportunity, at, **values):
+		"""One change of the deal, saved as a user saves it, recorded on `at`."""
+		with recorded_at(min(get_datetime(at), now_datetime())):
+			opportunity.reload()
+			opportunity.update(values)
+			opportunity.save(ignore_permissions=True)
+
+	def touch_open_deal(self, opportunity, number: int, after):
+		"""What happens to open deals: a closing date pushed out (slipped), an amount changed,
+		a commitment by the owner, a follow-up planned."""
+		rng = self.rng
+		recent = lambda: f"{add_days(self.today, -rng.randint(0, 20))} {rng.randint(9, 17):02d}:00:00"  # noqa: E731
+		if number < len(SURE_FATES) or rng.random() < 0.3:
+			later = add_days(max(getdate(opportunity.expected_closing), self.today), rng.randint(10, 45))
+			self.move(opportunity, max(get_datetime(recent()), get_datetime(after)), expected_closing=later)
+		if rng.random() < 0.25:
+			opportunity.reload()
+			row = opportunity.items[0]
+			row.qty = max(1, row.qty + rng.choice((-1, 1, 2)))
+			with recorded_at(min(max(get_datetime(recent()), get_datetime(after)), now_datetime())):
+				opportunity.save(ignore_permissions=True)
+		if rng.random() < 0.15:  # the owner's call: this one closes this quarter
+			self.move(
+				opportunity,
+				max(get_datetime(recent()), get_datetime(after)),
+				forecast_category=lifecycle.FORECAST_COMMIT,
+				expected_closing=add_days(self.today, rng.randint(0, 25)),
+			)
+		if rng.random() < 0.25:
 			opportunity.reload()
 			opportunity.next_contact_date = f"{add_days(self.today, rng.randint(1, 20))} 10:00:00"
 			opportunity.next_contact_by = opportunity.opportunity_owner
 			opportunity.save(ignore_permissions=True)
 
 	def win(self, opportunity, on):
-		opportunity.reload()
-		opportunity.status = lifecycle.WON_STATUS
-		opportunity.append("won_reasons", {"won_reason": self.rng.choice(self.won_reasons)})
-		opportunity.save(ignore_permissions=True)
+		with recorded_at(f"{on} 15:00:00"):
+			opportunity.reload()
+			opportunity.status = lifecycle.WON_STATUS
+			opportunity.append("won_reasons", {"won_reason": self.rng.choice(self.won_reasons)})
+			opportunity.save(ignore_permissions=True)
 		backdate_closing(opportunity.name, on)
 
 	def lose(self, opportunity, on):
-		opportunity.reload()
-		opportunity.declare_enquiry_lost(
-			[{"lost_reason": self.rng.choice(self.lost_reasons)}],
-			[{"competitor": self.rng.choice(self.competitors)}],
-			"",
-		)
+		with recorded_at(f"{on} 15:00:00"):
+			opportunity.reload()
+			opportunity.declare_enquiry_lost(
+				[{"lost_reason": self.rng.choice(self.lost_reasons)}],
+				[{"competitor": self.rng.choice(self.competitors)}],
+				"",
+			)
 		backdate_closing(opportunity.name, on)
 
 	def quote(self, opportunity, opened, age):
 		from erpnext.crm.doctype.opportunity.opportunity import make_quotation
 
 		quoted = max(getdate(add_days(opened, self.rng.randint(3, 15))), self.year_start)
+		quoted = max(quoted, getdate(opportunity.stage_entered_on or opened))
 		if quoted > self.today:
 			return
 		fate = self.rng.random()
-		quotation = make_quotation(opportunity.name)
-		quotation.transaction_date = quoted
-		# ERPNext orders only a quotation still valid: those ordered were offered until now
-		quotation.valid_till = add_days(self.today, 30) if 0.3 <= fate < 0.7 else add_days(quoted, 45)
-		quotation.insert(ignore_permissions=True)
-		quotation.submit()
+		with recorded_at(f"{quoted} 11:00:00"):
+			quotation = make_quotation(opportunity.name)
+			quotation.transaction_date = quoted
+			# ERPNext orders only a quotation still valid: those ordered were offered until now
+			quotation.valid_till = add_days(self.today, 30) if 0.3 <= fate < 0.7 else add_days(quoted, 45)
+			quotation.insert(ignore_permissions=True)
+			quotation.submit()
 		self.record(quotation)
 		if fate < 0.3:
-			quotation.reload()
-			quotation.declare_enquiry_lost(
-				[{"lost_reason": self.rng.choice(self.quotation_lost_reasons)}],
-				[{"competitor": self.rng.choice(self.competitors)}],
-				"",
-			)
-			backdate_closing(opportunity.name, add_days(quoted, self.rng.randint(5, 30)))
+			lost_on = min(getdate(add_days(quoted, self.rng.randint(5, 30))), self.today)
+			with recorded_at(f"{lost_on} 16:00:00"):
+				quotation.reload()
+				quotation.declare_enquiry_lost(
+					[{"lost_reason": self.rng.choice(self.quotation_lost_reasons)}],
+					[{"competitor": self.rng.choice(self.competitors)}],
+					"",
+				)
+			backdate_closing(opportunity.name, lost_on)
 		elif fate < 0.7:
 			self.order_and_invoice(opportunity.name, quotation, quoted)
 
@@ -402,8 +478,9 @@ class DemoMaker:
 		order.delivery_date = add_days(ordered, 14)
 		for row in order.items:
 			row.delivery_date = order.delivery_date
-		order.insert(ignore_permissions=True)
-		order.submit()
+		with recorded_at(f"{ordered} 12:00:00"):
+			order.insert(ignore_permissions=True)
+			order.submit()
 		self.record(order)
 		backdate_closing(opportunity, ordered)
 
@@ -445,17 +522,48 @@ class DemoMaker:
 		self.credit_note_made = True
 
 
-def backdate_opening(opportunity: str, on) -> None:
-	"""Demo history: a deal opened in the past has been in its first stage since that day
-	(what its history would say had it been recorded then)."""
-	on = get_datetime(f"{on} 09:00:00")
-	frappe.db.set_value("Opportunity", opportunity, "stage_entered_on", on, update_modified=False)
-	frappe.db.set_value(
-		recording.HISTORY,
-		{"opportunity": opportunity},
-		{"changed_on": on, "creation": on},
-		update_modified=False,
-	)
+def contact_names(language: str, customer_number: int) -> list[tuple[str, str]]:
+	"""Two people of a customer's buying committee, different for every customer."""
+	first, last = CONTACT_NAMES.get(language, CONTACT_NAMES["en"])
+	return [
+		(first[(2 * customer_number + person) % len(first)], last[(customer_number + 3 * person) % len(last)])
+		for person in range(2)
+	]
+
+
+def stage_path(fate: str, stages: int, age: int, rng) -> list[int]:
+	"""The stages (by funnel position) a deal goes through, first to last: won deals reach
+	the last stage, quoted ones the proposal (the one before last), lost ones stop early,
+	open ones have got further the older they are; now and then one goes back a stage."""
+	if not stages:
+		return []
+	last = stages - 1
+	if fate == "won":
+		reach = last
+	elif fate == "quoted":
+		reach = max(last - 1, 0)
+	elif fate == "lost":
+		reach = rng.randint(0, max(last - 1, 0))
+	else:
+		reach = rng.randint(0, min(last, age // 25))
+	path = list(range(reach + 1))
+	if len(path) >= 3 and rng.random() < 0.15:  # back a stage, then on again
+		back = rng.randint(1, len(path) - 2)
+		path = path[: back + 1] + [back - 1] + path[back:]
+	return path
+
+
+def spread(start, end, count: int, rng) -> list:
+	"""`count` moments in order between the day after `start` and `end` (not after now)."""
+	if count <= 0:
+		return []
+	days = max((getdate(end) - getdate(start)).days, 1)
+	offsets = sorted(rng.randint(1, days) for _ in range(count))
+	now = now_datetime()
+	return [
+		min(get_datetime(f"{add_days(start, offset)} 10:00:00") + timedelta(minutes=7 * index), now)
+		for index, offset in enumerate(offsets)
+	]
 
 
 def backdate_closing(opportunity: str, on) -> None:

@@ -115,6 +115,80 @@ class TestDemo(FrappeTestCase):
 		self.assertTrue(frappe.db.exists("Opportunity", my_opportunity), "the user's own records stay")
 		self.assertTrue(frappe.db.exists("Customer", mine))
 
+	def test_deals_move_through_their_stages_over_past_months(self):
+		"""The history reports show something real on day one: the deals were saved stage by
+		stage over the past months, as a live site records them."""
+		from frappe.utils import add_days, getdate, today
+
+		from opportunity_ext.lifecycle.funnel import funnel_order
+
+		make_demo(COUNT)
+		demo = frappe.get_all(RECORD, filters={"reference_doctype": "Opportunity"}, pluck="reference_name")
+		history = frappe.qb.DocType("Opportunity History")
+		moves = (
+			frappe.qb.from_(history)
+			.select(history.opportunity, history.from_value, history.to_value, history.changed_on)
+			.where(
+				history.opportunity.isin(demo)
+				& (history.field == "sales_stage")
+				& history.from_value.isnotnull()
+			)
+			.run(as_dict=True)
+		)
+		self.assertGreater(len({move.opportunity for move in moves}), COUNT // 3, "most deals moved stage")
+		self.assertTrue(
+			any(getdate(move.changed_on) < getdate(add_days(today(), -60)) for move in moves),
+			"moves recorded months ago, not all today",
+		)
+		order = funnel_order()
+		self.assertTrue(
+			any(order.index(move.to_value) > order.index(move.from_value) for move in moves), "advanced"
+		)
+		won = frappe.get_all(
+			"Opportunity", filters={"name": ("in", demo), "status": "Converted"}, pluck="probability"
+		)
+		self.assertTrue(won and set(won) == {100}, "won deals are certain")
+		self.assertEqual(
+			set(
+				frappe.get_all(
+					"Opportunity", filters={"name": ("in", demo), "status": "Lost"}, pluck="probability"
+				)
+			),
+			{0},
+		)
+
+		for report in ("stage_duration", "stage_conversion", "pipeline_changes"):
+			module = frappe.get_module(f"opportunity_ext.opportunity_ext.report.{report}.{report}")
+			_columns, rows, *_rest = module.execute(frappe._dict(company=demo_company()))
+			self.assertTrue(rows, f"{report} shows something")
+		from opportunity_ext.dashboards import get_win_rate
+
+		self.assertGreater(get_win_rate()["value"], 0)
+		self.assertTrue(
+			frappe.db.exists(
+				"Opportunity",
+				{
+					"name": ("in", demo),
+					"status": "Converted",
+					"won_date": (">=", getdate(today()).replace(day=1)),
+				},
+			),
+			"won this month",
+		)
+
+	def test_committee_contacts_are_not_the_sales_people(self):
+		make_demo(COUNT)
+		sellers = set(
+			frappe.get_all(
+				"User", filters={"name": ("like", "demo-seller-%@example.com")}, pluck="first_name"
+			)
+		)
+		contacts = frappe.get_all(RECORD, filters={"reference_doctype": "Contact"}, pluck="reference_name")
+		first_names = set(frappe.get_all("Contact", filters={"name": ("in", contacts)}, pluck="first_name"))
+		self.assertTrue(first_names)
+		self.assertFalse(first_names & sellers, "a buyer named like a seller")
+		self.assertFalse(any(name.startswith(tuple(sellers)) for name in contacts))
+
 	def test_needs_a_company(self):
 		with (
 			patch.object(frappe.db, "get_single_value", return_value=None),
