@@ -42,12 +42,18 @@ class TestDuplicatePermissionMatrix(FrappeTestCase):
 		super().setUpClass()
 		north = make_territory("_OppExt Dup Matrix North")
 		south = make_territory("_OppExt Dup Matrix South")
-		contact = "matrix@dup-matrix.example.org"
+		# committed: a run's own parties and contact, so that no earlier run's opportunity matches
+		run = frappe.generate_hash(length=8)
+		contact = f"matrix-{run}@dup-matrix.example.org"
 		cls.first = make_opportunity(
-			make_customer("_OppExt Dup Matrix A", territory=north), territory=north, contact_email=contact
+			make_customer(f"_OppExt Dup Matrix A {run}", territory=north),
+			territory=north,
+			contact_email=contact,
 		).name
 		cls.second = make_opportunity(
-			make_customer("_OppExt Dup Matrix B", territory=south), territory=south, contact_email=contact
+			make_customer(f"_OppExt Dup Matrix B {run}", territory=south),
+			territory=south,
+			contact_email=contact,
 		).name
 		for key, roles in USERS.items():
 			if roles is not None:

@@ -78,8 +78,7 @@ def get_columns() -> list[dict]:
 		{
 			"fieldname": "currency",
 			"label": _("Currency"),
-			"fieldtype": "Link",
-			"options": "Currency",
+			"fieldtype": "Data",
 			"hidden": 1,
 		},
 	]
