@@ -58,15 +58,15 @@ doc_events = {
 		"onload": "opportunity_ext.overrides.opportunity.onload",
 	},
 	"ToDo": {
-		"validate": "opportunity_ext.automation.assignment.validate_todo_reference",
-		"on_update": "opportunity_ext.automation.assignment.sync_owner_to_assignment",
+		"validate": "opportunity_ext.overrides.todo.validate",
+		"on_update": "opportunity_ext.overrides.todo.on_update",
 	},
 	"Quotation": {
 		"after_mapping": "opportunity_ext.overrides.quotation.after_mapping",
 		"validate": "opportunity_ext.overrides.quotation.validate",
-		"on_submit": "opportunity_ext.sales_documents.quotations.on_quotation_change",
-		"on_cancel": "opportunity_ext.sales_documents.quotations.on_quotation_change",
-		"on_update_after_submit": "opportunity_ext.sales_documents.quotations.on_quotation_change",
+		"on_submit": "opportunity_ext.overrides.quotation.on_submit",
+		"on_cancel": "opportunity_ext.overrides.quotation.on_cancel",
+		"on_update_after_submit": "opportunity_ext.overrides.quotation.on_update_after_submit",
 	},
 	"Sales Stage": {
 		"on_update": "opportunity_ext.overrides.sales_stage.on_update",
@@ -81,8 +81,8 @@ doc_events = {
 	"Supplier Quotation": {"after_mapping": "opportunity_ext.overrides.supplier_quotation.after_mapping"},
 	"Sales Order": {
 		"validate": "opportunity_ext.overrides.sales_order.validate",
-		"on_submit": "opportunity_ext.sales_documents.quotations.on_sales_order_change",
-		"on_cancel": "opportunity_ext.sales_documents.quotations.on_sales_order_change",
+		"on_submit": "opportunity_ext.overrides.sales_order.on_submit",
+		"on_cancel": "opportunity_ext.overrides.sales_order.on_cancel",
 	},
 	"Sales Invoice": {"validate": "opportunity_ext.overrides.sales_invoice.validate"},
 	"Payment Entry": {"validate": "opportunity_ext.overrides.payment_entry.validate"},

@@ -113,7 +113,8 @@ def test_quotations_decide_the_status():
 
 def test_only_what_quotations_decide_is_changed():
 	resync = lifecycle.resynced_status
-	assert resync("Lost", "Quotation") == "Quotation", "lost only when the last open one is"
+	assert resync("Lost", "Quotation", lost_by_quotation=True) == "Quotation", "lost only when the last is"
+	assert resync("Lost", "Quotation") == "Lost", "a loss declared by hand stays while a quotation is valid"
 	assert resync("Quotation", None) == "Open", "expired: released"
 	assert resync("Open", None) == "Open"
 	assert resync("Lost", None) == "Lost", "a loss declared on the opportunity stays"

@@ -10,12 +10,13 @@ from opportunity_ext.balance.ledger import can_see_balance, opportunity_balance
 from opportunity_ext.constants import PURCHASE_PROCESS_GROUP
 from opportunity_ext.duplicates import events as duplicates
 from opportunity_ext.lifecycle import rules as lifecycle
+from opportunity_ext.lifecycle.amounts import set_amounts, weighted_amounts
 from opportunity_ext.lifecycle.history.recording import record_changes
 from opportunity_ext.lifecycle.history.stalled import stalled_note
 from opportunity_ext.lifecycle.pricing import default_selling_price_list, item_price_list_rate
 from opportunity_ext.lifecycle.won import won_reasons_mandatory
 from opportunity_ext.permissions.party import set_party_links
-from opportunity_ext.sales_documents.quotations import latest_quotation_amount, sales_documents
+from opportunity_ext.sales_documents.quotations import sales_documents
 from opportunity_ext.win_model.live import apply_learned_probability
 
 
@@ -208,33 +209,6 @@ def may_override_forecast(doc) -> bool:
 		or doc.opportunity_owner == user
 		or bool(managers & set(frappe.get_roles(user)))
 	)
-
-
-def set_amounts(doc):
-	"""With items the amount is their total; without, it stays what the user typed. When
-	Opportunity Settings says so, the latest submitted quotation's net total leads."""
-	quoted = None if doc.is_new() else latest_quotation_amount(doc.name, doc.currency, doc.conversion_rate)
-	if quoted is not None:
-		doc.opportunity_amount = quoted
-	elif doc.get("items"):
-		doc.opportunity_amount = flt(doc.total)
-	conversion_rate = flt(doc.conversion_rate) or 1
-	doc.base_opportunity_amount = flt(doc.opportunity_amount) * conversion_rate
-	doc.update(weighted_amounts(doc, doc.probability))
-
-
-def weighted_amounts(doc, probability: float) -> dict:
-	"""Amount × probability, in the deal's and the company's currency, rounded as the fields show them."""
-	weighted = flt(
-		lifecycle.weighted_amount(flt(doc.opportunity_amount), flt(probability)),
-		doc.precision("weighted_amount"),
-	)
-	return {
-		"weighted_amount": weighted,
-		"base_weighted_amount": flt(
-			weighted * (flt(doc.conversion_rate) or 1), doc.precision("base_weighted_amount")
-		),
-	}
 
 
 def set_default_owner(doc):

@@ -8,6 +8,7 @@ the opportunity where its quotations say (`lifecycle.status_from_quotations`).
 """
 
 import frappe
+from frappe import _
 from frappe.query_builder import Order
 from frappe.utils import flt, getdate, today
 
@@ -53,20 +54,17 @@ def opportunities_of_quotation(doc) -> list[str]:
 	return [name for name in dict.fromkeys(names) if name and frappe.db.exists("Opportunity", name)]
 
 
-def resync_opportunity(opportunity: str) -> None:
+def resync_opportunity(opportunity: str, lost_by_quotation: bool = False) -> None:
 	"""Put the opportunity where its quotations say; a loss brings the quotation's lost
-	reasons, competitors and note along."""
+	reasons, competitors and note along. `lost_by_quotation`: ERPNext has just marked it
+	lost because a quotation was declared lost (else a loss found here was declared on
+	the opportunity, and stays)."""
 	current = frappe.db.get_value("Opportunity", opportunity, "status")
 	derived = lifecycle.status_from_quotations(submitted_quotations(opportunity), getdate(today()))
-	status = lifecycle.resynced_status(current, derived)
+	status = lifecycle.resynced_status(current, derived, lost_by_quotation)
 	if derived == lifecycle.LOST_STATUS and status == lifecycle.LOST_STATUS:
 		carry_loss(opportunity, lost_quotations(opportunity))
 	elif status != current:
-		if current == lifecycle.LOST_STATUS:  # the loss came from a quotation: undone with it
-			frappe.db.delete(
-				"Opportunity Lost Reason Detail", {"parenttype": "Opportunity", "parent": opportunity}
-			)
-			frappe.db.set_value("Opportunity", opportunity, "order_lost_reason", None)
 		# as ERPNext moves it: a status change, not a save (a Sales Order wins without the
 		# won dialog's reasons; the form then shows "won without reasons")
 		frappe.get_doc("Opportunity", opportunity).db_set("status", status)
@@ -82,25 +80,41 @@ def lost_quotations(opportunity: str) -> list:
 
 def carry_loss(opportunity: str, quotations: list) -> None:
 	"""The opportunity lost with its lost quotations' reasons, competitors (into the
-	detailed table too, never losing details already there) and note."""
+	detailed table too, never losing details already there) and note. Only these are
+	written, as ERPNext writes the status (not a save of the whole opportunity, which
+	would check again what nobody changed, such as a committee contact since unlinked
+	from the party); a Version records what changed."""
+	before = frappe.get_doc("Opportunity", opportunity)
+	if before.status != lifecycle.LOST_STATUS:
+		# as ERPNext marks it lost; on_change stamps the dates and the forecast category
+		frappe.get_doc("Opportunity", opportunity).db_set("status", lifecycle.LOST_STATUS)
 	doc = frappe.get_doc("Opportunity", opportunity)
-	doc.status = lifecycle.LOST_STATUS
+	new_rows = []
+	listed = [row.competitor for row in doc.get("competitors")]
 	for quotation in quotations:
 		have = {row.lost_reason for row in doc.get("lost_reasons")}
 		for row in quotation.get("lost_reasons"):
 			reason = ensure_opportunity_lost_reason(row.lost_reason)
 			if reason not in have:
-				doc.append("lost_reasons", {"lost_reason": reason})
+				new_rows.append(doc.append("lost_reasons", {"lost_reason": reason}))
 				have.add(reason)
-		listed = {row.competitor for row in doc.get("competitors")}
 		for row in quotation.get("competitors"):
 			if row.competitor and row.competitor not in listed:
-				doc.append("competitors", {"competitor": row.competitor})
-				listed.add(row.competitor)
+				new_rows.append(doc.append("competitors", {"competitor": row.competitor}))
+				listed.append(row.competitor)
 		if quotation.order_lost_reason and not doc.order_lost_reason:
 			doc.order_lost_reason = quotation.order_lost_reason
-	doc.flags.ignore_permissions = True
-	doc.save()
+	details = [row.competitor for row in doc.get("competitor_details")]
+	to_add, _listed = lifecycle.merge_competitors(details, listed, details)
+	for competitor in to_add:
+		new_rows.append(doc.append("competitor_details", {"competitor": competitor}))
+	if new_rows or doc.order_lost_reason != before.order_lost_reason:
+		for row in new_rows:
+			row.db_insert()
+		doc.db_set("order_lost_reason", doc.order_lost_reason, notify=True)  # and `modified`
+	version = frappe.new_doc("Version")
+	if version.update_version_info(before, doc):
+		version.insert(ignore_permissions=True)
 
 
 def ensure_opportunity_lost_reason(reason: str) -> str:
@@ -151,17 +165,28 @@ def sales_documents(opportunity: str) -> list[dict]:
 	return documents
 
 
-# --- doc_events ---------------------------------------------------------------------------------
+# --- what the Quotation and Sales Order events do (hooked in overrides/) -------------------------
 
 
-def on_quotation_change(doc, method=None):
+def resync_opportunities_of_quotation(doc, method: str) -> list[str]:
 	"""Quotation submitted, cancelled or declared lost (`declare_enquiry_lost` saves the
-	submitted quotation): after ERPNext has moved the opportunity, put it right."""
-	for opportunity in opportunities_of_quotation(doc):
+	submitted quotation): after ERPNext has moved the opportunity, put it right. Returns
+	the opportunities."""
+	opportunities = opportunities_of_quotation(doc)
+	for opportunity in opportunities:
 		if method == "on_cancel":
 			take_back_loss(opportunity, doc.name)
-		resync_opportunity(opportunity)
-		refresh_amount(opportunity)
+		resync_opportunity(opportunity, lost_by_quotation=declared_lost_now(doc, method))
+	return opportunities
+
+
+def declared_lost_now(doc, method: str) -> bool:
+	"""This event is Declare Lost on the quotation: ERPNext has set the quotation's status
+	with `db_set`, then appended the lost reasons and saved."""
+	if method != "on_update_after_submit" or doc.status != lifecycle.LOST_STATUS:
+		return False
+	previous = doc.get_doc_before_save()
+	return previous is None or len(previous.get("lost_reasons")) < len(doc.get("lost_reasons"))
 
 
 def take_back_loss(opportunity: str, quotation: str) -> None:
@@ -185,7 +210,7 @@ def take_back_loss(opportunity: str, quotation: str) -> None:
 		frappe.db.set_value("Opportunity", opportunity, "order_lost_reason", None)
 
 
-def on_sales_order_change(doc, method=None):
+def resync_opportunities_of_sales_order(doc) -> None:
 	quotations = {row.prevdoc_docname for row in doc.get("items") if row.get("prevdoc_docname")}
 	opportunities = set()
 	for quotation in quotations:
@@ -194,22 +219,20 @@ def on_sales_order_change(doc, method=None):
 		resync_opportunity(opportunity)
 
 
-def refresh_amount(opportunity: str) -> None:
-	"""When the amount follows the latest quotation, a new or cancelled quotation moves it."""
-	if not frappe.db.get_single_value(SETTINGS, "amount_follows_quotation"):
-		return
-	from opportunity_ext.overrides.opportunity import set_amounts
-
-	doc = frappe.get_doc("Opportunity", opportunity)
-	set_amounts(doc)
-	fields = ("opportunity_amount", "base_opportunity_amount", "weighted_amount", "base_weighted_amount")
-	frappe.db.set_value("Opportunity", opportunity, {field: doc.get(field) for field in fields})
-
-
 def resync_expired_quotations() -> None:
 	"""Daily, after ERPNext marks quotations Expired: opportunities whose last quotation on
-	offer expired are open again, not stuck at "Quotation"."""
+	offer expired are open again, not stuck at "Quotation". One that fails is logged (Error
+	Log) and skipped."""
 	for opportunity in frappe.get_all(
 		"Opportunity", filters={"status": lifecycle.QUOTATION_STATUS}, pluck="name"
 	):
-		resync_opportunity(opportunity)
+		frappe.db.savepoint("oppext_resync_expired")
+		try:
+			resync_opportunity(opportunity)
+		except Exception:
+			frappe.db.rollback(save_point="oppext_resync_expired")
+			frappe.log_error(
+				title=_("Opportunity not put in step with its expired quotations: {0}").format(opportunity),
+				reference_doctype="Opportunity",
+				reference_name=opportunity,
+			)

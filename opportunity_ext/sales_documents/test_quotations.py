@@ -1,6 +1,9 @@
 """The opportunity and its quotations in step, both ways, on ERPNext's own paths:
 Quotation submit / declare lost / cancel / amend, Sales Order submit / cancel, expiry."""
 
+import json
+from unittest.mock import patch
+
 import frappe
 from erpnext.crm.doctype.opportunity.opportunity import make_quotation
 from erpnext.selling.doctype.quotation.quotation import make_sales_order
@@ -8,9 +11,11 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, today
 
 from opportunity_ext.lifecycle.won import declare_opportunity_won
+from opportunity_ext.sales_documents import quotations
 from opportunity_ext.sales_documents.quotations import resync_expired_quotations
 from opportunity_ext.tests.utils import (
 	make_competitor,
+	make_contact,
 	make_customer,
 	make_item,
 	make_opportunity,
@@ -34,6 +39,12 @@ def submitted_quotation(opportunity: str, valid_days: int = 30, **values):
 	quotation.insert()
 	quotation.submit()
 	return quotation
+
+
+def make_opportunity_lost_reason(name: str) -> str:
+	if not frappe.db.exists("Opportunity Lost Reason", name):
+		frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": name}).insert()
+	return name
 
 
 def declare_lost(quotation, reason=LOST_REASON, competitor=None, note=None):
@@ -184,3 +195,63 @@ class TestQuotationsInStep(FrappeTestCase):
 		form.run_method("onload")
 		documents = [(d["doctype"], d["name"]) for d in form.get_onload()["sales_documents"]]
 		self.assertEqual(documents, [("Quotation", quotation.name), ("Sales Order", order.name)])
+
+	def test_a_loss_declared_by_hand_stays_while_a_quotation_is_still_valid(self):
+		"""Lost by hand with a quotation still on offer: the quotation's next event (here an
+		update after submit) neither reopens the deal nor deletes its lost reasons and note."""
+		opportunity = self.opportunity()
+		quotation = submitted_quotation(opportunity)
+		doc = frappe.get_doc("Opportunity", opportunity)
+		doc.status = "Lost"
+		doc.append("lost_reasons", {"lost_reason": make_opportunity_lost_reason("Went with a rival")})
+		doc.order_lost_reason = "They chose the rival's service contract"
+		doc.save()
+
+		quotation.reload()
+		quotation.save()  # on_update_after_submit, as any change allowed on a submitted quotation
+		state = opportunity_state(opportunity)
+		self.assertEqual(state.status, "Lost")
+		self.assertEqual(state.lost_reasons, ["Went with a rival"])
+		self.assertEqual(state.note, "They chose the rival's service contract")
+
+	def test_declare_lost_works_when_unrelated_data_no_longer_validates(self):
+		"""Declare Lost writes the loss, not a save of the whole opportunity: a committee
+		contact since unlinked from the customer doesn't stop it. A Version records it."""
+		contact = make_contact("_OppExt Former Buyer", "Customer", self.customer)
+		opportunity = self.opportunity(
+			purchase_process="Group Decision", buying_committee=[{"contact": contact}]
+		)
+		frappe.db.delete("Dynamic Link", {"parenttype": "Contact", "parent": contact})
+		quotation = submitted_quotation(opportunity)
+		declare_lost(quotation, note="budget cut")
+
+		state = opportunity_state(opportunity)
+		self.assertEqual(
+			(state.status, state.lost_reasons, state.note), ("Lost", [LOST_REASON], "budget cut")
+		)
+		self.assertEqual(getdate(state.lost_date), getdate(today()))
+		recorded = [
+			json.loads(data)
+			for data in frappe.get_all(
+				"Version", filters={"ref_doctype": "Opportunity", "docname": opportunity}, pluck="data"
+			)
+		]
+		self.assertTrue(any(version.get("added") for version in recorded), "the reasons are in a Version")
+
+	def test_one_failing_opportunity_does_not_stop_the_expired_quotations_job(self):
+		first, second = self.opportunity(), self.opportunity()
+		for opportunity in (first, second):
+			quotation = submitted_quotation(opportunity)
+			frappe.db.set_value("Quotation", quotation.name, "valid_till", add_days(today(), -1))
+		real_resync = quotations.resync_opportunity
+
+		def failing_on_first(opportunity, *args, **kwargs):
+			real_resync(opportunity, *args, **kwargs)  # half done when it fails: rolled back
+			if opportunity == first:
+				raise frappe.ValidationError("broken")
+
+		with patch.object(quotations, "resync_opportunity", failing_on_first):
+			resync_expired_quotations()
+		self.assertEqual(opportunity_state(first).status, "Quotation")
+		self.assertEqual(opportunity_state(second).status, "Open")
+		self.assertTrue(frappe.db.exists("Error Log", {"reference_name": first}))
