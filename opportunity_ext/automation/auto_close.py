@@ -2,30 +2,31 @@
 
 An opportunity is stale when nothing happened to it for the configured idle days: no
 change (its `modified`), no communication and no comment, and no follow-up still to
-come. Its owner is warned first; once the warning days pass with no activity, it is
-marked Closed or Lost in batches, each batch one transaction that also writes the
-version history and a comment, so a run killed half-way loses nothing and a second run
-closes only what is left.
+come. Its owner is warned first (when the settings ask for it); once the warning days pass
+with no activity, it is closed the way ERPNext's own job closes it: loaded, given the new
+status and saved. The save does the rest, as it does for a user (dates, forecast
+category, stalled flag, history, version, assignments, follow-up event, Server Scripts,
+Notifications, other apps' hooks).
+
+The job runs in the long queue, commits every batch, logs a row that fails (Error Log)
+and goes on, publishes its progress, and leaves the run's summary in Opportunity Settings.
 """
 
 import functools
-import json
+from contextlib import contextmanager
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case, Order
+from frappe.query_builder import Order
 from frappe.query_builder.functions import Coalesce
-from frappe.utils import add_to_date, cint, get_datetime, getdate, now_datetime
+from frappe.utils import add_to_date, cint, get_datetime, now_datetime
 from pypika.terms import ExistsCriterion
 
-from opportunity_ext.automation.assignment import close_assignments, owners_of
-from opportunity_ext.automation.follow_up import cancel_follow_up_events
+from opportunity_ext.automation.assignment import owners_of
 from opportunity_ext.constants import LOST_STATUS, SETTINGS
-from opportunity_ext.lifecycle import history
-from opportunity_ext.lifecycle.rules import closing_dates
 
 BATCH_SIZE = 500
-SAVEPOINT = "oppext_auto_close_batch"
+SAVEPOINT = "oppext_auto_close"
 
 
 def get_settings() -> frappe._dict:
@@ -50,6 +51,7 @@ def run_daily() -> None:
 	frappe.enqueue(
 		"opportunity_ext.automation.auto_close.process_stale_opportunities",
 		queue="long",
+		timeout=4 * 3600,
 		job_id="opportunity_ext::auto_close",
 		deduplicate=True,
 		now=frappe.flags.in_test,
@@ -58,70 +60,119 @@ def run_daily() -> None:
 
 def process_stale_opportunities(now=None, batch_size: int = BATCH_SIZE) -> dict:
 	"""Warn the owners, then close what stayed idle past the warning. Returns the counts
-	and the opportunities that failed (each also in the Error Log)."""
+	and the opportunities that failed (each also in the Error Log); the same summary is
+	kept in Opportunity Settings."""
 	settings = get_settings()
+	summary = {"warned": 0, "closed": 0}
 	if not settings.enabled or not settings.statuses:
-		return {"warned": 0, "closed": 0}
+		return summary
 	now = get_datetime(now) if now else now_datetime()
-	commit = not frappe.flags.in_test
 	failed = []
-	warned = closed = 0
-	batches = functools.partial(run_in_batches, batch_size=batch_size, commit=commit, failed=failed)
 	if settings.warn_days:
+		frappe.db.savepoint(SAVEPOINT)
 		try:
-			warned = batches(
-				lambda names=None: stale_to_warn(settings, now, names), lambda rows: warn(rows, settings, now)
-			)
+			summary["warned"] = warn(stale_to_warn(settings, now), settings, now)
 		except Exception:
 			# the warnings failing must not keep stale opportunities open for ever
+			frappe.db.rollback(save_point=SAVEPOINT)
 			frappe.log_error(title=_("Opportunity auto-close: warning the owners failed"))
-	closed = batches(
-		lambda names=None: stale_to_close(settings, now, names), lambda rows: close(rows, settings, now)
-	)
-	summary = {"warned": warned, "closed": closed}
+	summary["closed"] = close_all(settings, now, batch_size, failed)
 	if failed:
 		summary["failed"] = failed
+	keep_summary(summary, now)
 	return summary
 
 
-def run_in_batches(select, act, batch_size: int, commit: bool, failed: list[str]) -> int:
-	"""One query finds the candidates; each batch re-checks and locks its own rows and is
-	one transaction, acted on whole or not at all. Linear in the candidates: no batch
-	scans the table again. A batch that fails is done again a row at a time, so one bad
-	opportunity (a lock timeout, a broken row) is skipped and logged, never blocking the rest."""
-	candidates = [row.name for row in select()]
-	done = 0
-	for start in range(0, len(candidates), batch_size):
-		names = candidates[start : start + batch_size]
+def close_all(settings, now, batch_size: int, failed: list[str]) -> int:
+	"""The candidates in batches, each batch committed; progress published after each."""
+	candidates = [row.name for row in stale_to_close(settings, now)]
+	closed = 0
+	with schema_answers_kept():
+		for start in range(0, len(candidates), batch_size):
+			closed += close_batch(settings, now, candidates[start : start + batch_size], failed)
+			if not frappe.flags.in_test:
+				frappe.db.commit()
+			done = min(start + batch_size, len(candidates))
+			frappe.publish_progress(
+				done * 100 / len(candidates),
+				title=_("Auto-closing stale opportunities"),
+				description=_("{0} of {1}").format(done, len(candidates)),
+			)
+	return closed
+
+
+def close_batch(settings, now, names: list[str], failed: list[str]) -> int:
+	"""Those of `names` still stale (activity since the candidates were found keeps one
+	open), each saved on its own savepoint: one that fails is rolled back, logged (Error
+	Log) and skipped."""
+	closed = 0
+	still_stale = {row.name for row in stale_to_close(settings, now, names)}
+	for name in names:
+		if name not in still_stale:
+			continue
+		frappe.db.savepoint(SAVEPOINT)
 		try:
-			done += act_atomically(select, act, names)
+			close(name, settings)
+			closed += 1
 		except Exception:
-			for name in names:
-				try:
-					done += act_atomically(select, act, [name])
-				except Exception:
-					failed.append(name)
-					frappe.log_error(
-						title=_("Opportunity auto-close failed for {0}").format(name),
-						reference_doctype="Opportunity",
-						reference_name=name,
-					)
-		if commit:
-			frappe.db.commit()
-	return done
+			frappe.db.rollback(save_point=SAVEPOINT)
+			failed.append(name)
+			frappe.log_error(
+				title=_("Opportunity auto-close failed for {0}").format(name),
+				reference_doctype="Opportunity",
+				reference_name=name,
+			)
+	return closed
 
 
-def act_atomically(select, act, names: list[str]) -> int:
-	"""Lock and act on the opportunities among `names` that still qualify, all or nothing."""
-	frappe.db.savepoint(SAVEPOINT)
+@contextmanager
+def schema_answers_kept():
+	"""ERPNext's `Opportunity.validate` (`map_fields`) asks the database, for every empty
+	field of the opportunity, whether the party's doctype has a field of that name: some
+	fifty queries a save, two thirds of its time. The schema doesn't change while the job
+	runs, so the answers are kept for the run; each save is otherwise the same."""
+	db = frappe.db
+	db.field_exists = functools.cache(db.field_exists)
 	try:
-		rows = select(names)
-		if rows:
-			act(rows)
-	except BaseException:  # also a dying worker: no half-done batch stays in the transaction
-		frappe.db.rollback(save_point=SAVEPOINT)
-		raise
-	return len(rows)
+		yield
+	finally:
+		del db.field_exists
+
+
+def close(name: str, settings) -> None:
+	"""As ERPNext's job: the new status, saved (and the lost reason when marked Lost)."""
+	doc = frappe.get_doc("Opportunity", name)
+	doc.status = settings.action
+	if settings.action == LOST_STATUS:
+		doc.set("lost_reasons", [{"lost_reason": settings.lost_reason}])
+	doc.flags.ignore_permissions = True
+	doc.flags.ignore_mandatory = True
+	doc.save(ignore_version=False)  # its Version, under tests too
+	doc.add_comment(
+		"Info",
+		_("Marked {0} automatically: no activity for {1} days.", site_language()).format(
+			_(settings.action, site_language()), settings.idle_days
+		),
+	)
+
+
+def keep_summary(summary: dict, now) -> None:
+	"""The last run, read-only in Opportunity Settings (the failures are in the Error Log)."""
+	frappe.db.set_single_value(
+		SETTINGS,
+		{
+			"auto_close_last_run_on": now,
+			"auto_close_last_run_warned": summary["warned"],
+			"auto_close_last_run_closed": summary["closed"],
+			"auto_close_last_run_failed": len(summary.get("failed", ())),
+		},
+	)
+	if not frappe.flags.in_test:
+		frappe.db.commit()
+
+
+def site_language() -> str:
+	return frappe.db.get_default("lang") or "en"
 
 
 # --- which opportunities -----------------------------------------------------------------------
@@ -153,20 +204,12 @@ def activity_since(opportunity, moment):
 
 
 def stale_query(settings, now, idle_days: int, names: list[str] | None):
-	"""Stale opportunities; among `names` (locked for the batch) when given."""
+	"""Stale opportunities; among `names` when given."""
 	opportunity = frappe.qb.DocType("Opportunity")
 	idle_since = add_to_date(now, days=-idle_days)
 	query = (
 		frappe.qb.from_(opportunity)
-		.select(
-			opportunity.name,
-			opportunity.status,
-			opportunity.title,
-			opportunity.owner,
-			opportunity.opportunity_owner,
-			opportunity.transaction_date,
-			opportunity.follow_up_event,
-		)
+		.select(opportunity.name, opportunity.title, opportunity.owner, opportunity.opportunity_owner)
 		.where(
 			opportunity.status.isin(settings.statuses)
 			# cheap and indexed first: nothing changed since; the EXISTS checks follow
@@ -177,7 +220,7 @@ def stale_query(settings, now, idle_days: int, names: list[str] | None):
 		.orderby(opportunity.modified, order=Order.asc)
 	)
 	if names is not None:
-		query = query.where(opportunity.name.isin(names)).for_update()
+		query = query.where(opportunity.name.isin(names))
 	return query, opportunity
 
 
@@ -201,12 +244,16 @@ def stale_to_close(settings, now, names=None) -> list[dict]:
 	return query.run(as_dict=True)
 
 
-# --- what is done to them ----------------------------------------------------------------------
+# --- the warning -------------------------------------------------------------------------------
 
 
-def warn(rows: list[dict], settings, now) -> None:
-	"""One notification per owner, listing their opportunities: turning the job on over a
-	backlog doesn't flood anyone."""
+def warn(rows: list[dict], settings, now) -> int:
+	"""One notification per owner, in the owner's language, listing their opportunities:
+	turning the job on over a backlog doesn't flood anyone. The moment of the warning is
+	bookkeeping, not a change of the deal: stored without touching `modified` (which
+	would count as activity)."""
+	if not rows:
+		return 0
 	opportunity = frappe.qb.DocType("Opportunity")
 	(
 		frappe.qb.update(opportunity)
@@ -214,7 +261,14 @@ def warn(rows: list[dict], settings, now) -> None:
 		.where(opportunity.name.isin([row.name for row in rows]))
 		.run()
 	)
-	for user, owned in owners_of(rows).items():
+	owners = owners_of(rows)
+	languages = dict(
+		frappe.get_all(
+			"User", filters={"name": ("in", list(owners))}, fields=["name", "language"], as_list=True
+		)
+	)
+	for user, owned in owners.items():
+		lang = languages.get(user) or site_language()
 		frappe.get_doc(
 			{
 				"doctype": "Notification Log",
@@ -223,150 +277,14 @@ def warn(rows: list[dict], settings, now) -> None:
 				"document_type": "Opportunity",
 				"document_name": owned[0].name,
 				"subject": _(
-					"{0} of your opportunities will be marked {1} in {2} days: they have had no activity."
-				).format(len(owned), _(settings.action), settings.warn_days),
+					"{0} of your opportunities will be marked {1} in {2} days: they have had no activity.",
+					lang,
+				).format(len(owned), _(settings.action, lang), settings.warn_days),
 				"email_content": "<br>".join(
 					frappe.utils.escape_html(f"{row.name}: {row.title or ''}") for row in owned
 				),
 			}
 		).insert(ignore_permissions=True)
-
-
-def close(rows: list[dict], settings, now) -> None:
-	"""What a save of each opportunity with the new status would do, written in bulk."""
-	opportunity = frappe.qb.DocType("Opportunity")
-	names = [row.name for row in rows]
-	days_to_close = Case()
-	for row in rows:
-		row.closing = closing_dates_of(row, settings.action, now)
-		days_to_close = days_to_close.when(opportunity.name == row.name, row.closing["days_to_close"])
-	(
-		frappe.qb.update(opportunity)
-		.set(opportunity.status, settings.action)
-		.set(opportunity.won_date, None)
-		.set(opportunity.lost_date, getdate(now) if settings.action == LOST_STATUS else None)
-		.set(opportunity.days_to_close, days_to_close.else_(0))
-		.set(opportunity.modified, now)
-		.set(opportunity.modified_by, frappe.session.user)
-		.where(opportunity.name.isin(names) & opportunity.status.isin(settings.statuses))
-		.run()
-	)
-	if settings.action == LOST_STATUS:
-		replace_lost_reasons(names, settings.lost_reason, now)
-	write_audit_trail(rows, settings, now)
-	history.insert_history(
-		[
-			history_row
-			for row in rows
-			for history_row in history.history_rows(
-				row.name, [("status", row.status, settings.action)], now, frappe.session.user
-			)
-		]
-	)
-	close_assignments(names, now)
-	cancel_follow_up_events([row.follow_up_event for row in rows if row.follow_up_event], now)
-
-
-def closing_dates_of(row, status: str, now) -> dict:
-	"""The dates a save would stamp (the same rule as the form's)."""
-	return closing_dates(
-		status,
-		row.status,
-		None,
-		None,
-		getdate(now),
-		getdate(row.transaction_date) if row.transaction_date else None,
-	)
-
-
-def replace_lost_reasons(names: list[str], lost_reason: str, now) -> None:
-	frappe.db.delete("Opportunity Lost Reason Detail", {"parenttype": "Opportunity", "parent": ("in", names)})
-	frappe.db.bulk_insert(
-		"Opportunity Lost Reason Detail",
-		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"parent",
-			"parenttype",
-			"parentfield",
-			"idx",
-			"lost_reason",
-		],
-		[
-			(
-				frappe.generate_hash(length=10),
-				now,
-				now,
-				frappe.session.user,
-				frappe.session.user,
-				name,
-				"Opportunity",
-				"lost_reasons",
-				1,
-				lost_reason,
-			)  # fmt: skip
-			for name in names
-		],
-	)
-
-
-def write_audit_trail(rows: list[dict], settings, now) -> None:
-	"""What a save would have left: a Version per opportunity, and a comment saying why."""
-	user = frappe.session.user
-	lost = settings.action == LOST_STATUS
-	versions, comments = [], []
-	reason = _("Marked {0} automatically: no activity for {1} days.").format(
-		_(settings.action), settings.idle_days
-	)
-	for row in rows:
-		changed = [["status", row.status, settings.action]]
-		if lost:
-			stamped = row.closing  # set by close()
-			changed += [
-				["lost_date", None, str(stamped["lost_date"])],
-				["days_to_close", 0, stamped["days_to_close"]],
-			]
-		data = {"changed": changed, "added": [], "removed": [], "row_changed": [], "data_import": None}
-		if lost:
-			data["added"] = [["lost_reasons", {"lost_reason": settings.lost_reason}]]
-		versions.append(
-			(frappe.generate_hash(length=10), now, now, user, user, "Opportunity", row.name, json.dumps(data))
-		)
-		comments.append(
-			(
-				frappe.generate_hash(length=10),
-				now,
-				now,
-				user,
-				user,
-				"Info",
-				"Opportunity",
-				row.name,
-				reason,
-				user,
-			)
-		)
-	frappe.db.bulk_insert(
-		"Version",
-		["name", "creation", "modified", "owner", "modified_by", "ref_doctype", "docname", "data"],
-		versions,
-	)
-	frappe.db.bulk_insert(
-		"Comment",
-		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"comment_type",
-			"reference_doctype",
-			"reference_name",
-			"content",
-			"comment_email",
-		],  # fmt: skip
-		comments,
-	)
+	if not frappe.flags.in_test:
+		frappe.db.commit()
+	return len(rows)

@@ -4,20 +4,12 @@ outcome that user must get. On every denial, nothing in the database changed."""
 
 import hashlib
 import json
-from unittest.mock import patch
 
 import frappe
 from frappe.handler import execute_cmd
 from frappe.tests.utils import FrappeTestCase
 
-from opportunity_ext.automation import auto_close
 from opportunity_ext.balance.ledger import get_opportunity_balance, get_opportunity_balances
-from opportunity_ext.setup.stock_job import (
-	STOCK_JOB_METHOD,
-	STOCK_JOB_STATE_KEY,
-	restore_stock_job,
-	sync_stock_job,
-)
 from opportunity_ext.tests.utils import (
 	company,
 	make_customer,
@@ -347,25 +339,6 @@ class TestRightForRealUsers(FrappeTestCase):
 		self.assertTrue(frappe.has_permission("Sales Stage", "read"))
 		self.assertFalse(frappe.has_permission("Sales Stage", "write"))
 
-	def test_assignment_during_a_save_leaves_the_form_current(self):
-		opportunity = make_opportunity(self.customer)
-		modified = frappe.db.get_value("Opportunity", opportunity.name, "modified")
-		frappe.get_doc(
-			{
-				"doctype": "ToDo",
-				"allocated_to": self.seller,
-				"reference_type": "Opportunity",
-				"reference_name": opportunity.name,
-				"description": "Call them",
-			}
-		).insert()
-		self.assertEqual(
-			frappe.db.get_value("Opportunity", opportunity.name, "opportunity_owner"), self.seller
-		)
-		self.assertEqual(frappe.db.get_value("Opportunity", opportunity.name, "modified"), modified)
-		opportunity.title = "Saved from the form the user had open"
-		opportunity.save()  # no "modified after you opened it"
-
 	def test_a_free_item_stays_free_and_unrelated_saves_price_nothing(self):
 		item = make_item("_OppExt Free Sample")
 		make_item_price(item, 30)
@@ -397,115 +370,3 @@ class TestRightForRealUsers(FrappeTestCase):
 		opportunity.save()
 		self.assertEqual(frappe.db.get_value("Event", other.name, ["status", "subject"]), ("Open", "Private"))
 		self.assertNotEqual(opportunity.follow_up_event, other.name, "a new event of its own")
-
-
-class TestStockJobState(FrappeTestCase):
-	def setUp(self):
-		frappe.db.savepoint("oppext_stock_job")
-		self.addCleanup(frappe.db.rollback, save_point="oppext_stock_job")
-		self.addCleanup(frappe.clear_cache)
-
-	def stopped(self):
-		return frappe.db.get_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped")
-
-	def test_a_job_the_admin_stopped_stays_stopped(self):
-		frappe.db.set_default(STOCK_JOB_STATE_KEY, None)
-		frappe.db.set_single_value("Opportunity Settings", "auto_close_enabled", 0)
-		frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", 1)
-		frappe.clear_document_cache("Opportunity Settings", "Opportunity Settings")
-		sync_stock_job()  # a migrate with the app's auto-close off
-		self.assertEqual(self.stopped(), 1)
-		restore_stock_job()  # an uninstall
-		self.assertEqual(self.stopped(), 1)
-
-		frappe.db.set_single_value("Opportunity Settings", "auto_close_enabled", 1)
-		frappe.clear_document_cache("Opportunity Settings", "Opportunity Settings")
-		sync_stock_job()
-		self.assertEqual(self.stopped(), 1)
-		frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", 1)
-		frappe.db.set_single_value("Opportunity Settings", "auto_close_enabled", 0)
-		frappe.clear_document_cache("Opportunity Settings", "Opportunity Settings")
-		sync_stock_job()
-		self.assertEqual(self.stopped(), 1, "given back as the admin left it: stopped")
-
-	def test_a_running_job_is_given_back_running(self):
-		frappe.db.set_default(STOCK_JOB_STATE_KEY, None)
-		frappe.db.set_value("Scheduled Job Type", {"method": STOCK_JOB_METHOD}, "stopped", 0)
-		frappe.db.set_single_value("Opportunity Settings", "auto_close_enabled", 1)
-		frappe.clear_document_cache("Opportunity Settings", "Opportunity Settings")
-		sync_stock_job()
-		self.assertEqual(self.stopped(), 1)
-		restore_stock_job()
-		self.assertEqual(self.stopped(), 0)
-
-
-class TestAutoCloseResilience(FrappeTestCase):
-	def setUp(self):
-		frappe.db.savepoint("oppext_auto_close_resilience")
-		self.addCleanup(frappe.db.rollback, save_point="oppext_auto_close_resilience")
-		settings = frappe.get_single("Opportunity Settings")
-		settings.update({"auto_close_enabled": 1, "auto_close_after_days": 30, "auto_close_warn_days": 3})
-		settings.set("auto_close_statuses", [{"status": "Replied"}])
-		settings.save()
-		frappe.db.delete("Opportunity", {"status": ("in", ("Open", "Replied", "Quotation"))})
-		self.owner = make_user("oppext-digest-owner@example.com", ["Sales User"])
-
-	def stale(self, **kwargs) -> str:
-		name = make_opportunity(make_customer("_OppExt Stale Customer"), **kwargs).name
-		frappe.db.set_value(
-			"Opportunity",
-			name,
-			{"status": "Replied", "modified": frappe.utils.add_days(frappe.utils.now_datetime(), -40)},
-			update_modified=False,
-		)
-		return name
-
-	def test_one_digest_per_owner(self):
-		names = [self.stale(opportunity_owner=self.owner) for _ in range(3)]
-		self.assertEqual(auto_close.process_stale_opportunities()["warned"], 3)
-		digests = frappe.get_all(
-			"Notification Log", filters={"for_user": self.owner, "type": "Alert"}, pluck="subject"
-		)
-		self.assertEqual(len(digests), 1)
-		self.assertIn("3", digests[0])
-		self.assertTrue(all(frappe.db.get_value("Opportunity", n, "auto_close_warned_on") for n in names))
-
-	def test_one_failing_opportunity_is_skipped_and_logged(self):
-		frappe.db.set_single_value("Opportunity Settings", "auto_close_warn_days", 0)
-		frappe.clear_document_cache("Opportunity Settings", "Opportunity Settings")
-		good, bad, also_good = (self.stale() for _ in range(3))
-		real_close = auto_close.close
-
-		def close_failing_on_bad(rows, settings, now):
-			if bad in [row.name for row in rows]:
-				raise frappe.QueryTimeoutError("Lock wait timeout exceeded")
-			return real_close(rows, settings, now)
-
-		with patch.object(auto_close, "close", close_failing_on_bad):
-			summary = auto_close.process_stale_opportunities(batch_size=10)
-		self.assertEqual(summary["closed"], 2)
-		self.assertEqual(summary["failed"], [bad])
-		statuses = [frappe.db.get_value("Opportunity", n, "status") for n in (good, bad, also_good)]
-		self.assertEqual(statuses, ["Closed", "Replied", "Closed"])
-		self.assertTrue(frappe.db.exists("Error Log", {"reference_name": bad}))
-
-	def test_warnings_failing_do_not_stop_the_closing(self):
-		ready = self.stale()
-		frappe.db.set_value(
-			"Opportunity",
-			ready,
-			"auto_close_warned_on",
-			frappe.utils.add_days(frappe.utils.now_datetime(), -5),
-		)
-		frappe.db.set_value(
-			"Opportunity",
-			ready,
-			"modified",
-			frappe.utils.add_days(frappe.utils.now_datetime(), -40),
-			update_modified=False,
-		)
-		self.stale()  # still to be warned
-		with patch.object(auto_close, "stale_to_warn", side_effect=RuntimeError("broken")):
-			summary = auto_close.process_stale_opportunities()
-		self.assertEqual(summary["closed"], 1)
-		self.assertEqual(frappe.db.get_value("Opportunity", ready, "status"), "Closed")
