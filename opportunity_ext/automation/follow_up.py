@@ -6,7 +6,7 @@ Notification "Opportunity Follow-up Due" puts it in the user's notifications on 
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, now_datetime
+from frappe.utils import escape_html, get_datetime, now_datetime
 
 from opportunity_ext.constants import FINAL_STATUSES
 
@@ -69,13 +69,18 @@ def sync_follow_up_event(doc) -> None:
 		return
 
 	starts_on = get_datetime(doc.next_contact_date)
+	# in the language of who makes the contact (not of whoever saves), escaped: the event's
+	# subject and description are printed into Frappe's reminder e-mail as they are
+	lang = user_language(doc.next_contact_by)
 	values = {
-		"subject": _("Follow up: {0}").format(doc.title or doc.customer_name or doc.name),
+		"subject": _("Follow up: {0}", lang).format(escape_html(doc.title or doc.customer_name or doc.name)),
 		"starts_on": starts_on,
 		"ends_on": frappe.utils.add_to_date(starts_on, minutes=FOLLOW_UP_MINUTES),
 		"event_type": "Private",
 		"send_reminder": 1,
-		"description": _("Next contact for opportunity {0} ({1}).").format(doc.name, doc.party_name),
+		"description": _("Next contact for opportunity {0} ({1}).", lang).format(
+			escape_html(doc.name), escape_html(doc.party_name or "")
+		),
 	}
 	if event and event.owner == doc.next_contact_by:
 		if any(str(event.get(key)) != str(value) for key, value in values.items()):
@@ -99,15 +104,6 @@ def sync_follow_up_event(doc) -> None:
 	doc.db_set("follow_up_event", event.name, update_modified=False)
 
 
-def cancel_follow_up_events(events: list[str], now) -> None:
-	"""Bulk cancel of the follow-up events of opportunities closed without a save."""
-	if not events:
-		return
-	event = frappe.qb.DocType("Event")
-	(
-		frappe.qb.update(event)
-		.set(event.status, "Cancelled")
-		.set(event.modified, now)
-		.where(event.name.isin(events) & (event.status == "Open"))
-		.run()
-	)
+def user_language(user: str | None) -> str:
+	"""The user's own language, else the site's."""
+	return (user and frappe.db.get_value("User", user, "language")) or frappe.db.get_default("lang") or "en"
