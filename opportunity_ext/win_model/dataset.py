@@ -224,14 +224,16 @@ def snapshot(deal: dict, moment: datetime, stage: str | None, stage_start, histo
 	)
 
 
-def closing_moment(deal: dict, status_rows: list[tuple]) -> datetime:
-	"""When the deal was closed: the status history's last move into its final status,
-	or the end of its won/lost date, whichever is earlier."""
+def closing_moment(deal: dict, status_rows: list[tuple], created: datetime) -> datetime | None:
+	"""When the deal was closed: the status history's last move into its final status, or
+	the end of its won/lost date, whichever is earlier. A moment not after its creation (the
+	history rebuilt from a deal's state records it there) doesn't count."""
 	candidates = [at for at, _before, after in status_rows if after == deal.status][-1:]
 	closed_day = deal.won_date if deal.status == WON_STATUS else deal.lost_date
 	if closed_day:
 		candidates.append(datetime.combine(getdate(closed_day), time(23, 59, 59)))
-	return min(candidates) if candidates else get_datetime(deal.modified or deal.creation)
+	candidates = [moment for moment in candidates if moment > created]
+	return min(candidates) if candidates else None
 
 
 def add_committee_sizes(deals: list[dict], company: str, statuses) -> None:
@@ -269,11 +271,13 @@ def closed_snapshots(company: str) -> list[dict]:
 	rows = []
 	for deal in deals:
 		own = history.get(deal.name, {})
-		closed = closing_moment(deal, own.get("status", []))
-		opened = F.as_datetime(deal.transaction_date or deal.creation)
+		opened = min(F.as_datetime(deal.transaction_date or deal.creation), get_datetime(deal.creation))
+		closed = closing_moment(deal, own.get("status", []), get_datetime(deal.creation))
+		if closed is None:
+			continue
 		stays = F.stage_intervals(
 			[(at, after) for at, _before, after in own.get("sales_stage", [])],
-			min(opened, get_datetime(deal.creation)),
+			opened,
 			closed,
 			deal.sales_stage,
 		)

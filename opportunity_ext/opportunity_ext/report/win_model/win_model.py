@@ -87,14 +87,15 @@ def get_message(model) -> str:
 
 
 def get_chart(backtest: dict) -> dict | None:
-	"""Reliability: for each probability bin, how often the deals in it were won; a
-	reliable probability follows the diagonal."""
+	"""Reliability: for each probability bin, how often the deals in it were won (bars; an
+	empty bin has none), against the diagonal a reliable probability follows (a line)."""
 	if not backtest.get("learned"):
 		return None
 	bins = backtest["learned"]["reliability"]
 	datasets = [
 		{
 			"name": _("Perfectly Reliable"),
+			"chartType": "line",
 			"values": [round((row["lower"] + row["upper"]) * 50, 1) for row in bins],
 		}
 	]
@@ -102,14 +103,14 @@ def get_chart(backtest: dict) -> dict | None:
 		datasets.append(
 			{
 				"name": _("{0}: Won").format(kind_label(kind)),
+				"chartType": "bar",
 				"values": [percent(row["observed"]) or 0 for row in backtest[kind]["reliability"]],
 			}
 		)
 	return {
 		"data": {"labels": [bin_label(row) for row in bins], "datasets": datasets},
-		"type": "line",
-		"lineOptions": {"dotSize": 4},
-		"axisOptions": {"xIsSeries": 1},
+		"type": "axis-mixed",
+		"barOptions": {"spaceRatio": 0.3},
 	}
 
 
