@@ -17,7 +17,7 @@ from opportunity_ext.lifecycle.pricing import default_selling_price_list, item_p
 from opportunity_ext.lifecycle.won import won_reasons_mandatory
 from opportunity_ext.permissions.party import set_party_links
 from opportunity_ext.sales_documents.quotations import sales_documents
-from opportunity_ext.win_model.live import apply_learned_probability
+from opportunity_ext.win_model.live import apply_learned_probability, learned_drives_probability
 
 
 def before_validate(doc, method=None):
@@ -54,6 +54,7 @@ def onload(doc, method=None):
 	"""What the form needs beyond the document, in the same round trip: the settings a
 	Sales User may not read, and the balance section."""
 	doc.set_onload("won_reasons_mandatory", won_reasons_mandatory())
+	doc.set_onload("learned_probability_drives", learned_drives_probability())
 	# getdoc has checked read permission on the opportunity already
 	if not doc.is_new() and can_see_balance():
 		doc.set_onload("balance", opportunity_balance(doc.name, doc.company))
