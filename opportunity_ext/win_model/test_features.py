@@ -58,6 +58,31 @@ class TestFeatures(unittest.TestCase):
 		self.assertEqual(moment, F.snapshot_moment("CRM-OPP-1", 0, day(0), day(10)))
 
 
+class TestClosingMoment(unittest.TestCase):
+	def deal(self, **values):
+		import frappe
+
+		return frappe._dict(
+			{"status": "Converted", "won_date": date(2026, 1, 20), "lost_date": None, **values}
+		)
+
+	def test_the_earlier_of_the_status_move_and_the_won_date(self):
+		from opportunity_ext.win_model.dataset import closing_moment
+
+		rows = [(day(3), "Open", "Converted")]
+		self.assertEqual(closing_moment(self.deal(), rows, T0), day(3))
+		# a deal closed in the past by a later save (the demo): the date's end
+		rows = [(day(40), "Open", "Converted")]
+		self.assertEqual(closing_moment(self.deal(), rows, T0), datetime(2026, 1, 20, 23, 59, 59))
+
+	def test_a_history_rebuilt_at_creation_gives_way_to_the_date(self):
+		from opportunity_ext.win_model.dataset import closing_moment
+
+		rows = [(T0, None, "Converted")]
+		self.assertEqual(closing_moment(self.deal(), rows, T0), datetime(2026, 1, 20, 23, 59, 59))
+		self.assertIsNone(closing_moment(self.deal(won_date=None), rows, T0))
+
+
 class TestScoring(unittest.TestCase):
 	@classmethod
 	def setUpClass(cls):
