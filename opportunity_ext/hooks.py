@@ -93,16 +93,17 @@ doc_events = {
 # -----------
 # User Permissions on Customer, Lead and Prospect reach Opportunity and Quotation through
 # link fields kept in step with the party (permissions/party.py); a row of an opportunity's
-# history is readable when the opportunity is (permissions/history.py)
+# history (and stage log) is readable when the opportunity is, however Opportunity's read is
+# limited (doctype/opportunity_history/opportunity_history.py)
 has_permission = {
 	"Opportunity": "opportunity_ext.permissions.party.has_permission",
 	"Quotation": "opportunity_ext.permissions.party.has_permission",
-	"Opportunity History": "opportunity_ext.permissions.history.has_permission",
-	"Opportunity Stage Log": "opportunity_ext.permissions.history.has_permission",
+	"Opportunity History": "opportunity_ext.opportunity_ext.doctype.opportunity_history.opportunity_history.has_permission",
+	"Opportunity Stage Log": "opportunity_ext.opportunity_ext.doctype.opportunity_history.opportunity_history.has_permission",
 }
 permission_query_conditions = {
-	"Opportunity History": "opportunity_ext.permissions.history.query_conditions",
-	"Opportunity Stage Log": "opportunity_ext.permissions.history.query_conditions",
+	"Opportunity History": "opportunity_ext.opportunity_ext.doctype.opportunity_history.opportunity_history.get_permission_query_conditions",
+	"Opportunity Stage Log": "opportunity_ext.opportunity_ext.doctype.opportunity_history.opportunity_history.get_permission_query_conditions",
 }
 
 # Scheduled jobs

@@ -123,30 +123,26 @@ class TestHistory(FrappeTestCase):
 
 	def test_a_row_per_deal_and_stage_with_days_and_whether_it_advanced(self):
 		opportunity = self.moved()  # first stage 3 days, then the second
-		for day, stage in ((6, self.first), (8, self.third)):  # back to the first for 2 days, then on
+		for day, stage in ((4, self.first), (5, self.third)):  # back to the first for a day, then on
 			with freeze_time(add_days(START, day)):
 				opportunity.reload()
 				opportunity.sales_stage = stage
 				opportunity.save()
 		log = {
-			row.sales_stage: (
-				get_datetime(row.entered_on),
-				row.days_in_stage,
-				row.advanced,
-				bool(row.left_on),
-			)
+			row.sales_stage: (row.entered_on, row.days_in_stage, row.advanced, bool(row.left_on))
 			for row in frappe.get_all(
 				"Opportunity Stage Log",
 				filters={"opportunity": opportunity.name},
 				fields=["sales_stage", "entered_on", "left_on", "days_in_stage", "advanced"],
 			)
 		}
+		created = get_datetime(opportunity.creation)
 		self.assertEqual(
 			log,
 			{
-				self.first: (START, 5, 1, True),
-				self.second: (add_days(START, 3), 3, 1, True),
-				self.third: (add_days(START, 8), 0, 0, False),
+				self.first: (created, 4, 1, True),
+				self.second: (add_days(created, 3), 1, 1, True),
+				self.third: (add_days(created, 5), 0, 0, False),
 			},
 		)
 		# the log rebuilt from the history is the one kept on write
@@ -253,8 +249,8 @@ class TestHistory(FrappeTestCase):
 			stalled.refresh_stalled_and_send_digests()
 		for owner, language in ((persian, "fa"), (thai, "th")):
 			[(subject, body)] = digests_for(owner)
-			self.assertNotIn("<img src=x", body)
-			self.assertIn("&lt;img src=x onerror=", body)
+			self.assertNotIn("<img", body)
+			self.assertIn("&lt;img src=", body)
 			self.assertIn("&amp; Co", body)
 			with frappe.translate.print_language(language):
 				self.assertEqual(subject, frappe._("{0} of your opportunities are stalled").format(1))

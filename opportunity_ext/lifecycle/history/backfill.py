@@ -151,6 +151,7 @@ def backfill_rows(names: list[str], versions: dict[str, list[tuple]]) -> list[tu
 		steps = [
 			(creation, owner, tracked_changes(opp, data, formats.at(creation)))
 			for creation, owner, data in versions.get(opp.name, [])
+			if creation >= opp.creation  # not an earlier, deleted document's of the same name
 		]
 		rows += replayed_rows(opp, steps)
 	return rows

@@ -189,7 +189,7 @@ def log_stage_change(opportunity: str, left: str | None, entered: str | None, at
 				row.name,
 				{
 					"left_on": at,
-					"days_in_stage": flt(row.days_in_stage) + days_between(row.last_entered_on, at),
+					"days_in_stage": round(flt(row.days_in_stage) + days_between(row.last_entered_on, at), 2),
 				},
 				update_modified=False,
 			)

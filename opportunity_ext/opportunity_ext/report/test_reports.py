@@ -250,6 +250,8 @@ class TestHistoryReports(FrappeTestCase):
 		frappe.db.savepoint("oppext_history_reports")
 		self.addCleanup(frappe.db.rollback, save_point="oppext_history_reports")
 		frappe.db.set_single_value("Opportunity Settings", "won_reasons_mandatory", 0)
+		if not frappe.db.exists("Opportunity Type", TYPE):
+			frappe.get_doc({"doctype": "Opportunity Type", "name": TYPE}).insert()
 		self.first = make_sales_stage("_OppExt H1 Qualify", 10)
 		self.second = make_sales_stage("_OppExt H2 Propose", 40)
 		self.third = make_sales_stage("_OppExt H3 Negotiate", 70)

@@ -30,7 +30,7 @@ class TestHistoryPermissions(FrappeTestCase):
 			make_opportunity(customer, sales_stage=stage) for _number in range(3)
 		)
 		frappe.db.set_value("Opportunity", self.own.name, "owner", USER, update_modified=False)
-		frappe.share.add(
+		frappe.share.add_docshare(
 			"Opportunity", self.shared.name, USER, read=1, flags={"ignore_share_permission": True}
 		)
 
