@@ -18,7 +18,7 @@ setup_wizard_complete = "opportunity_ext.overrides.sales_stage.setup_wizard_comp
 # Desk
 # ----
 # Filters shared by the app's reports
-app_include_js = "/assets/opportunity_ext/js/opportunity_reports.js"
+app_include_js = "opportunity_reports.bundle.js"
 
 doctype_js = {
 	"Opportunity": [

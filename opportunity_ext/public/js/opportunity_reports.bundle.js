@@ -1,4 +1,4 @@
-// Filters shared by the opportunity_ext reports (loaded in the desk by app_include_js).
+// Filters shared by the opportunity_ext reports: a bundle the desk loads (app_include_js), built by `bench build`.
 frappe.provide("opportunity_ext");
 
 opportunity_ext.report_filters = function (extra = []) {
