@@ -127,8 +127,3 @@ def sales_persons_of_users(users: list[str]) -> dict[str, str]:
 
 def is_manager() -> bool:
 	return bool(set(MANAGER_ROLES) & set(frappe.get_roles()))
-
-
-def calendar_month(day: date) -> str:
-	"""The month's English name, as Monthly Distribution rows name them."""
-	return calendar.month_name[day.month]
