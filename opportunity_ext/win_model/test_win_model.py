@@ -238,6 +238,7 @@ class TestWinModel(FrappeTestCase):
 	def test_managers_train_sales_users_do_not(self):
 		manager = make_user("wm-sales-manager@example.com", ["Sales Manager"])
 		seller = make_user("wm-sales-user@example.com", ["Sales User"])
+		admin = make_user("wm-system-manager@example.com", ["System Manager"])
 		frappe.set_user(seller)
 		self.assertRaises(
 			frappe.PermissionError, call, "opportunity_ext.win_model.api.train_probability", company=COMPANY
@@ -254,6 +255,14 @@ class TestWinModel(FrappeTestCase):
 		columns, data, message, chart, summary = execute({"company": COMPANY})
 		self.assertEqual(len(data), 10)
 		self.assertTrue(chart and summary and message)
+
+		frappe.set_user(admin)
+		self.assertIn(COMPANY, call("opportunity_ext.win_model.api.train_probability", company=COMPANY))
+		# a GET may not train
+		frappe.local.request = frappe._dict(method="GET")
+		self.assertRaises(
+			frappe.PermissionError, call, "opportunity_ext.win_model.api.train_probability", company=COMPANY
+		)
 
 	def test_users_read_scores_of_deals_they_may_read(self):
 		training.train(COMPANY)
