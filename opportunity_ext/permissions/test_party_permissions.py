@@ -66,6 +66,14 @@ def customer_from_lead(lead: str, name: str) -> str:
 
 
 class TestPartyPermissions(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		for user in (CUSTOMER_USER, LEAD_USER, SALES_USER):
+			if not frappe.db.exists("User", user):
+				make_user(user, ["Sales User"])
+		frappe.db.commit()  # kept, as the permission matrix's users: saving them in every test locks
+
 	def setUp(self):
 		frappe.db.savepoint("oppext_party")
 		self.addCleanup(self.forget_user_permissions)
@@ -74,8 +82,6 @@ class TestPartyPermissions(FrappeTestCase):
 		make_campaign(CAMPAIGN)
 		self.item = make_item("_OppExt Party Item")
 		make_item_price(self.item, 100)
-		for user in (CUSTOMER_USER, LEAD_USER, SALES_USER):
-			make_user(user, ["Sales User"])
 		self.a = make_customer("_OppExt Party A")
 		self.b = make_customer("_OppExt Party B")
 		self.l1 = make_lead("_OppExt Party Lead One")
@@ -167,6 +173,33 @@ class TestPartyPermissions(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "party_customer"), customer)
 		frappe.delete_doc("Customer", customer, ignore_permissions=True)
 		self.assertIsNone(frappe.db.get_value("Opportunity", opportunity, "party_customer"))
+
+	def test_a_prospect_and_the_customer_made_from_it(self):
+		from erpnext.crm.doctype.prospect.prospect import make_customer as customer_from_prospect
+
+		prospect = (
+			frappe.get_doc({"doctype": "Prospect", "company_name": "_OppExt Party Prospect"})
+			.insert(ignore_permissions=True)
+			.name
+		)
+		opportunity = self.opportunity("Prospect", prospect)
+		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "party_prospect"), prospect)
+		restrict(LEAD_USER, "Prospect", prospect)
+		self.as_user(LEAD_USER)
+		self.assertTrue(frappe.has_permission("Opportunity", "read", doc=opportunity))
+		frappe.set_user("Administrator")
+
+		customer = customer_from_prospect(prospect)
+		customer.prospect_name = prospect  # Customer's From Prospect
+		customer.territory = frappe.get_all("Territory", {"is_group": 0}, pluck="name", limit=1)[0]
+		customer.insert(ignore_permissions=True)
+		self.assertEqual(frappe.db.get_value("Opportunity", opportunity, "party_customer"), customer.name)
+		frappe.set_user(CUSTOMER_USER)
+		self.assertFalse(frappe.has_permission("Opportunity", "read", doc=opportunity), "not their customer")
+		frappe.set_user("Administrator")
+		restrict(CUSTOMER_USER, "Customer", customer.name)
+		frappe.set_user(CUSTOMER_USER)
+		self.assertTrue(frappe.has_permission("Opportunity", "read", doc=opportunity))
 
 	# --- what each user reads -------------------------------------------------------------------
 
