@@ -22,6 +22,10 @@ INDEXES = (
 	("Opportunity", "opportunity_ext_party_status", ("party_name", "opportunity_from", "status")),
 	("Quotation", "opportunity_ext_opportunity", ("opportunity", "docstatus")),
 	("Event Participants", "opportunity_ext_reference", ("reference_docname", "reference_doctype")),
+	# the customer a lead or prospect became, read on each save of its opportunities and
+	# quotations and by the backfill (permissions/party.py)
+	("Customer", "opportunity_ext_lead", ("lead_name",)),
+	("Customer", "opportunity_ext_prospect", ("prospect_name",)),
 )
 
 
