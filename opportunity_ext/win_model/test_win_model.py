@@ -223,11 +223,18 @@ class TestWinModel(FrappeTestCase):
 
 	def test_a_refused_model_scores_nothing(self):
 		training.train(COMPANY)
+		frappe.db.set_single_value(SETTINGS, "learned_probability_drives", 1)
 		deal = self.make_deal()
 		self.assertGreater(deal.learned_win_probability, 0)
+		self.assertEqual(deal.probability, deal.learned_win_probability)
 		rows = dataset.closed_snapshots(COMPANY)
 		training.train(COMPANY, rows=[row for row in rows if row["opportunity"] in set(self.names[:40])])
 		self.assertEqual(frappe.db.get_value("Opportunity", deal.name, "learned_win_probability"), 0)
+		# the deal that followed the learned value is back at its stage's default
+		probability, weighted = frappe.db.get_value(
+			"Opportunity", deal.name, ["probability", "weighted_amount"]
+		)
+		self.assertEqual((probability, weighted), (synthetic.STAGES["WM Proposal"], 5000 * 40 / 100))
 		deal.reload()
 		deal.save()
 		self.assertEqual(deal.learned_win_probability, 0)

@@ -6,6 +6,7 @@ import time
 
 import frappe
 from frappe.model.meta import get_field_precision
+from frappe.query_builder.functions import IfNull, NullIf, Round
 from frappe.utils import cint, flt, now_datetime
 from pymysql.converters import escape_item
 
@@ -190,7 +191,10 @@ def rescore(company: str, batch_size: int = RESCORE_BATCH, now=None) -> int:
 	stored = frappe.db.get_value(WIN_MODEL, company, ["status", "model"])
 	model = json.loads(stored[1]) if stored and stored[0] == metrics.ACTIVE and stored[1] else None
 	opp = frappe.qb.DocType("Opportunity")
+	drives = cint(frappe.db.get_single_value(SETTINGS, "learned_probability_drives"))
 	if model is None:
+		if drives:
+			restore_stage_defaults(company)
 		(
 			frappe.qb.update(opp)
 			.set(opp.learned_win_probability, 0)
@@ -200,7 +204,6 @@ def rescore(company: str, batch_size: int = RESCORE_BATCH, now=None) -> int:
 		)
 		return 0
 
-	drives = cint(frappe.db.get_single_value(SETTINGS, "learned_probability_drives"))
 	following = {}
 	if drives:
 		following = {
@@ -259,4 +262,29 @@ def update_rows(fields: tuple, rows: list[tuple]) -> None:
 	assignments = ", ".join(f"opportunity.`{field}` = scored.`{field}`" for field in fields)
 	frappe.db.sql(
 		f"update `tabOpportunity` opportunity join ({selects}) scored on scored.name = opportunity.name set {assignments}"
+	)
+
+
+def restore_stage_defaults(company: str) -> None:
+	"""A model refused after it drove Probability: the open deals that followed it take
+	their stage's default probability again (with their weighted amounts)."""
+	opp = frappe.qb.DocType("Opportunity")
+	stage = frappe.qb.DocType("Sales Stage")
+	precision = get_field_precision(frappe.get_meta("Opportunity").get_field("weighted_amount")) or 2
+	weighted = Round(opp.opportunity_amount * stage.default_probability / 100, precision)
+	(
+		frappe.qb.update(opp)
+		.join(stage)
+		.on(stage.name == opp.sales_stage)
+		.set(opp.probability, stage.default_probability)
+		.set(opp.weighted_amount, weighted)
+		.set(opp.base_weighted_amount, Round(weighted * IfNull(NullIf(opp.conversion_rate, 0), 1), precision))
+		.where(
+			(opp.company == company)
+			& opp.status.isin(list(OPEN_STATUSES))
+			& (opp.use_learned_probability == 1)
+			& (opp.learned_win_probability > 0)
+			& (stage.default_probability > 0)
+		)
+		.run()
 	)
