@@ -149,7 +149,14 @@ function flow(lang) {
 			await page.locator(`.modal.show input[name=opportunity-kept][value="${first}"]`).check();
 			await page.waitForTimeout(300);
 			await page.locator(".modal.show .btn-primary").click();
-			await page.waitForFunction((first) => window.cur_frm && cur_frm.docname === first, first);
+			await page
+				.waitForFunction((first) => window.cur_frm && cur_frm.docname === first, first)
+				.catch(async (error) => {
+					const shown = await page.evaluate(() =>
+						[...document.querySelectorAll(".modal.show")].map((m) => m.innerText.slice(0, 300)).join(" | ")
+					);
+					throw new Error(`${error} ${shown}`);
+				});
 			const merged = await call(page, "frappe.client.get_value", {
 				doctype: "Opportunity",
 				filters: { name: second },

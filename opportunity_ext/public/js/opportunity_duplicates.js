@@ -3,6 +3,7 @@
 // the rows united), and the merges this one took part in, with their undo.
 frappe.ui.form.on("Opportunity", {
 	refresh(frm) {
+		opportunity_duplicates.clear(frm);
 		if (frm.is_new()) return;
 		const onload = frm.doc.__onload || {};
 		opportunity_duplicates.show_note(frm, onload.possible_duplicates || []);
@@ -15,6 +16,18 @@ const opportunity_duplicates = {
 
 	link(doctype, name) {
 		return `<a href="/app/${frappe.router.slug(doctype)}/${encodeURIComponent(name)}">${this.esc(name)}</a>`;
+	},
+
+	// A message above the form's tabs (the dashboard sits in ERPNext's Dashboard tab).
+	message(frm, html, color, css_class) {
+		frm.layout.show_message(`<div class="${css_class}">${html}</div>`, color, true);
+		return frm.layout.message.find(`.${css_class}`);
+	},
+
+	clear(frm) {
+		if (!frm.layout || !frm.layout.message) return;
+		frm.layout.message.find(".opportunity-duplicates, .opportunity-merged-into").closest(".form-message").remove();
+		if (!frm.layout.message.children().length) frm.layout.message.addClass("hidden");
 	},
 
 	show_note(frm, matches) {
@@ -36,11 +49,12 @@ const opportunity_duplicates = {
 				</li>`
 			)
 			.join("");
-		const $note = frm.dashboard.add_section(
-			`<div class="opportunity-duplicates"><ul class="mb-0">${items}</ul></div>`,
-			__("Possible duplicates")
+		const $note = this.message(
+			frm,
+			`<b>${__("Possible duplicates")}</b><ul class="mb-0">${items}</ul>`,
+			"yellow",
+			"opportunity-duplicates"
 		);
-		frm.dashboard.show();
 		$note.find(".opportunity-merge").on("click", (event) => {
 			event.preventDefault();
 			this.merge_dialog(frm, $(event.currentTarget).attr("data-name"));
@@ -50,14 +64,13 @@ const opportunity_duplicates = {
 	show_merges(frm, logs) {
 		if (frm.doc.merged_into) {
 			const log = logs.find((l) => l.merged_opportunity === frm.doc.name && l.status === "Merged");
-			frm.dashboard.add_section(
-				`<div class="opportunity-merged-into">${
-					__("Merged into {0}.", [this.link("Opportunity", frm.doc.merged_into)]) +
-					(log ? " " + __("See {0} to undo.", [this.link("Opportunity Merge Log", log.name)]) : "")
-				}</div>`,
-				__("Merged")
+			this.message(
+				frm,
+				__("Merged into {0}.", [this.link("Opportunity", frm.doc.merged_into)]) +
+					(log ? " " + __("See {0} to undo.", [this.link("Opportunity Merge Log", log.name)]) : ""),
+				"blue",
+				"opportunity-merged-into"
 			);
-			frm.dashboard.show();
 		}
 		for (const log of logs) {
 			if (log.status !== "Merged" || log.kept_opportunity !== frm.doc.name) continue;
