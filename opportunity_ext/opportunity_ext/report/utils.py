@@ -101,26 +101,26 @@ def group_by_field(filters: dict, groups: dict[str, str], default: str) -> tuple
 
 def figures_by_group(query, groups: list, value) -> list[frappe._dict]:
 	"""Per combination of `groups` over the rows of `query` (its tables joined and filtered):
-	how many rows, how many have a value, and the values' average and median (MariaDB's
-	MEDIAN), in one query. `group` holds the combination's values."""
-	from pypika import analytics
-	from pypika.terms import Star
+	how many rows, how many have a value, and the values' average and median (Python's
+	statistics over the group's values, read in one query). `group` holds the combination."""
+	import statistics
 
-	rows = (
-		query.select(
-			*groups,
-			analytics.Count(Star()).over(*groups),
-			analytics.Count(value).over(*groups),
-			analytics.Avg(value).over(*groups),
-			analytics.Median(value).over(*groups),
+	values = {}
+	for *key, number in query.select(*groups, value).run():
+		values.setdefault(tuple(key), []).append(number)
+	figures = []
+	for key, numbers in values.items():
+		present = [flt(number) for number in numbers if number is not None]
+		figures.append(
+			frappe._dict(
+				group=key,
+				rows=len(numbers),
+				count=len(present),
+				average=statistics.fmean(present) if present else 0,
+				median=statistics.median(present) if present else None,
+			)
 		)
-		.distinct()
-		.run()
-	)
-	return [
-		frappe._dict(group=tuple(key), rows=count, count=with_value, average=flt(average), median=median)
-		for *key, count, with_value, average, median in rows
-	]
+	return figures
 
 
 def bar_chart(labels: list, datasets: dict[str, list], **options) -> dict:
