@@ -105,24 +105,36 @@ def close_batch(settings, now, names: list[str], failed: list[str]) -> int:
 	"""Those of `names` still stale (activity since the candidates were found keeps one
 	open), each saved on its own savepoint: one that fails is rolled back, logged (Error
 	Log) and skipped."""
-	closed = 0
-	still_stale = {row.name for row in stale_to_close(settings, now, names)}
+	closed = []
+	still_stale = load_opportunities([row.name for row in stale_to_close(settings, now, names)])
 	for name in names:
 		if name not in still_stale:
 			continue
 		frappe.db.savepoint(SAVEPOINT)
 		try:
-			close(name, settings)
-			closed += 1
+			close(still_stale[name], settings)
+			closed.append(name)
 		except Exception:
-			frappe.db.rollback(save_point=SAVEPOINT)
+			if not rolled_back_to_savepoint():
+				# the database ended the whole transaction (a deadlock): this batch's closes
+				# so far are undone too, and stay stale for the next run
+				closed.clear()
 			failed.append(name)
 			frappe.log_error(
 				title=_("Opportunity auto-close failed for {0}").format(name),
 				reference_doctype="Opportunity",
 				reference_name=name,
 			)
-	return closed
+	return len(closed)
+
+
+def rolled_back_to_savepoint() -> bool:
+	try:
+		frappe.db.rollback(save_point=SAVEPOINT)
+		return True
+	except Exception:
+		frappe.db.rollback()
+		return False
 
 
 @contextmanager
@@ -139,21 +151,40 @@ def schema_answers_kept():
 		del db.field_exists
 
 
-def close(name: str, settings) -> None:
+def load_opportunities(names: list[str]) -> dict:
+	"""The opportunities as `frappe.get_doc` loads them, read in one query for them and one
+	a child table instead of one plus one a child table each."""
+	if not names:
+		return {}
+	tables = frappe.get_meta("Opportunity").get_table_fields()
+	rows = frappe.db.get_values("Opportunity", {"name": ("in", names)}, "*", as_dict=True)
+	children = {row.name: {table.fieldname: [] for table in tables} for row in rows}
+	for table in tables:
+		for child in frappe.db.get_values(
+			table.options,
+			{"parent": ("in", names), "parenttype": "Opportunity", "parentfield": table.fieldname},
+			"*",
+			as_dict=True,
+			order_by="idx asc",
+		):
+			children[child.parent][table.fieldname].append(child)
+	return {row.name: frappe.get_doc({**row, **children[row.name], "doctype": "Opportunity"}) for row in rows}
+
+
+def close(doc, settings) -> None:
 	"""As ERPNext's job: the new status, saved (and the lost reason when marked Lost)."""
-	doc = frappe.get_doc("Opportunity", name)
 	doc.status = settings.action
 	if settings.action == LOST_STATUS:
 		doc.set("lost_reasons", [{"lost_reason": settings.lost_reason}])
 	doc.flags.ignore_permissions = True
 	doc.flags.ignore_mandatory = True
+	# why, on the timeline: "… changed the value of Status from Replied to Closed via auto-close …"
+	doc.flags.updater_reference = {
+		"doctype": SETTINGS,
+		"docname": SETTINGS,
+		"label": _("via auto-close: no activity for {0} days", site_language()).format(settings.idle_days),
+	}
 	doc.save(ignore_version=False)  # its Version, under tests too
-	doc.add_comment(
-		"Info",
-		_("Marked {0} automatically: no activity for {1} days.", site_language()).format(
-			_(settings.action, site_language()), settings.idle_days
-		),
-	)
 
 
 def keep_summary(summary: dict, now) -> None:

@@ -50,21 +50,20 @@ def status_of(name):
 
 
 def trail(name):
-	"""The status changes in the opportunity's Versions, and the auto-close comments."""
-	changes = [
-		change
+	"""The status changes in the opportunity's Versions, and why the auto-close says it made them."""
+	versions = [
+		json.loads(data)
 		for data in frappe.get_all(
 			"Version", filters={"ref_doctype": "Opportunity", "docname": name}, pluck="data"
 		)
-		for change in json.loads(data).get("changed", [])
-		if change[0] == "status"
 	]
-	comments = frappe.get_all(
-		"Comment",
-		filters={"reference_doctype": "Opportunity", "reference_name": name, "comment_type": "Info"},
-		pluck="content",
-	)
-	return changes, [c for c in comments if "automatically" in c]
+	changes = [change for data in versions for change in data.get("changed", []) if change[0] == "status"]
+	reasons = [
+		data["updater_reference"]["label"]
+		for data in versions
+		if (data.get("updater_reference") or {}).get("doctype") == "Opportunity Settings"
+	]
+	return changes, reasons
 
 
 class TestAutoClose(FrappeTestCase):
@@ -90,10 +89,10 @@ class TestAutoClose(FrappeTestCase):
 		later = add_to_date(NOW, days=3, hours=1)
 		self.assertEqual(process_stale_opportunities(now=later), {"warned": 0, "closed": 1})
 		self.assertEqual(status_of(name), "Closed")
-		changes, comments = trail(name)
+		changes, reasons = trail(name)
 		self.assertEqual(changes, [["status", "Replied", "Closed"]])
-		self.assertEqual(len(comments), 1)
-		self.assertIn("30 days", comments[0])
+		self.assertEqual(len(reasons), 1)
+		self.assertIn("30 days", reasons[0])
 
 	def test_the_owner_is_warned_in_their_own_language(self):
 		owner = make_user("oppext-owner-fa@example.com", ["Sales User"])
@@ -224,6 +223,16 @@ class TestAutoClose(FrappeTestCase):
 			)
 		)
 
+	def test_a_batch_loads_each_opportunity_as_get_doc_does(self):
+		rival = frappe.get_doc({"doctype": "Competitor", "competitor_name": "_OppExt Batch Rival"})
+		rival.insert(ignore_if_duplicate=True)
+		name = stale(competitor_details=[{"competitor": rival.name}])
+		other = stale()
+		loaded = auto_close.load_opportunities([name, other])
+		for each in (name, other):
+			self.assertEqual(loaded[each].as_dict(), frappe.get_doc("Opportunity", each).as_dict(), each)
+		self.assertEqual([row.competitor for row in loaded[name].competitor_details], [rival.name])
+
 	def test_closing_closes_assignment_and_follow_up_event(self):
 		owner = make_user("oppext-owner@example.com", ["Sales User"])
 		opportunity = make_opportunity(
@@ -246,8 +255,8 @@ class TestAutoClose(FrappeTestCase):
 		self.assertEqual(process_stale_opportunities(now=NOW, batch_size=2)["closed"], 3)
 		self.assertEqual(process_stale_opportunities(now=NOW, batch_size=2)["closed"], 0)
 		for name in names:
-			changes, comments = trail(name)
-			self.assertEqual((len(changes), len(comments)), (1, 1), name)
+			changes, reasons = trail(name)
+			self.assertEqual((len(changes), len(reasons)), (1, 1), name)
 
 	def test_crash_half_way_loses_nothing(self):
 		configure(auto_close_warn_days=0)
@@ -255,11 +264,11 @@ class TestAutoClose(FrappeTestCase):
 		real_close = auto_close.close
 		calls = []
 
-		def crash_on_second(name, settings):
-			calls.append(name)
+		def crash_on_second(doc, settings):
+			calls.append(doc.name)
 			if len(calls) == 2:
 				raise SystemExit("worker killed")  # not an error of one row: the process dies
-			return real_close(name, settings)
+			return real_close(doc, settings)
 
 		with patch.object(auto_close, "close", crash_on_second):
 			with self.assertRaises(SystemExit):
@@ -270,8 +279,8 @@ class TestAutoClose(FrappeTestCase):
 		self.assertEqual(process_stale_opportunities(now=NOW, batch_size=1)["closed"], 2)
 		for name in names:
 			self.assertEqual(status_of(name), "Closed")
-			changes, comments = trail(name)
-			self.assertEqual((len(changes), len(comments)), (1, 1), name)
+			changes, reasons = trail(name)
+			self.assertEqual((len(changes), len(reasons)), (1, 1), name)
 
 	def test_disabled_does_nothing(self):
 		configure(auto_close_enabled=0)
@@ -352,9 +361,9 @@ class TestAutoCloseResilience(FrappeTestCase):
 		good, bad, also_good = (self.stale() for _ in range(3))
 		real_close = auto_close.close
 
-		def close_failing_on_bad(name, settings):
-			real_close(name, settings)  # half done when it fails: rolled back
-			if name == bad:
+		def close_failing_on_bad(doc, settings):
+			real_close(doc, settings)  # half done when it fails: rolled back
+			if doc.name == bad:
 				raise frappe.QueryTimeoutError("Lock wait timeout exceeded")
 
 		with patch.object(auto_close, "close", close_failing_on_bad):
