@@ -159,15 +159,6 @@ def test_an_override_is_a_pick_the_rule_would_not_make():
 	assert not lifecycle.overrides_forecast("Commit", "Commit", "Pipeline", "Open")
 
 
-def test_median_of_a_histogram():
-	from opportunity_ext.opportunity_ext.report.utils import middle
-
-	assert middle([(5, 1)]) == 5
-	assert middle([(1, 1), (3, 1), (10, 1)]) == 3
-	assert middle([(1, 2), (4, 2)]) == 2.5
-	assert middle([(7, 3), (2, 1)]) == 7
-
-
 def test_won_is_certain_and_lost_is_nothing():
 	assert lifecycle.stage_probability(60, 60, "Proposal", "Proposal", 60, False, status="Converted") == 100
 	assert lifecycle.stage_probability(60, 60, "Proposal", "Proposal", 60, False, status="Lost") == 0
