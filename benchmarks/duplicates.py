@@ -6,8 +6,7 @@ or on a shared site, everything it seeds rolled back at the end:
     run(rollback=True)
 
 Seeds opportunities as plain rows with their match keys (a third of them closed: no keys),
-in groups as a real site has them: a customer's few deals, a company domain's dozen, a
-contact e-mail or phone now and then shared, free-mail addresses without a domain key.
+in groups as a real site has them (see seed).
 Prints
 - the duplicate check on save (keys, candidates from the indexes, fuzzy scoring of the
   few, the flags), median of many, for an opportunity in a busy group (goal <= 20 ms);
@@ -31,22 +30,35 @@ PREFIX = "BENCH-DUP-"
 FREE = sorted(FREE_MAIL_DOMAINS)
 
 
+WORDS = (
+	"pumps valves boilers chillers servers laptops printers racks cables switches routers "
+	"licences support training audit design hosting lighting cooling heating sensors meters "
+	"panels inverters batteries forklifts pallets shelving conveyors scanners tablets phones "
+	"desks chairs paint tiles glass steel pipes fittings tools"
+).split()
+
+
 def seed(count: int, analyze: bool = True) -> None:
+	"""A third closed; of the open ones a fifth share their customer with another deal, one
+	in twenty its contact e-mail, one in thirty its phone; a company domain has three deals;
+	three in ten write from a free-mail address; titles from two product words."""
 	now = now_datetime()
 	currency = frappe.get_cached_value("Company", company(), "default_currency")
 	rows = []
 	for number in range(count):
 		open_ = number % 3 != 0
-		customer = f"Bench Dup Customer {number // 4}"  # a customer's 4 deals
-		domain = f"firm{number // 12}.example.org"  # a company's dozen
-		free = number % 10 == 0
-		email = f"person{number // 2 if number % 7 == 0 else number}@{FREE[number % len(FREE)] if free else domain}"
-		phone = f"+1415{(number // 2 if number % 11 == 0 else number):07d}"
+		customer = f"Bench Dup Customer {number // 2 if number % 5 == 0 else number}"
+		domain = f"firm{number // 3}.example.org"
+		free = number % 10 < 3
+		person = number // 2 if number % 20 == 0 else number
+		email = f"person{person}@{FREE[number % len(FREE)] if free else domain}"
+		phone = f"+1415{(number // 2 if number % 30 == 0 else number):07d}"
 		keys = (f"Customer:{customer}", email, phone, None if free else domain) if open_ else (None,) * 4
+		title = f"{WORDS[number % len(WORDS)]} and {WORDS[(number * 7 + 3) % len(WORDS)]}"
 		created = add_days(now, -(number % 400))
 		rows.append(
 			(f"{PREFIX}{number:07d}", created, created, "Administrator", "Administrator", "Customer", customer,
-			customer, f"Deal {number % 997} for {customer}", "Open" if open_ else "Closed", company(),
+			customer, title, "Open" if open_ else "Closed", company(),
 			add_days(today(), -(number % 400)), currency, 1, email, *keys, 0)
 		)  # fmt: skip
 	fields = ["name", "creation", "modified", "owner", "modified_by", "opportunity_from", "party_name",
@@ -63,10 +75,10 @@ def time_checks(count: int) -> tuple[float, float, float, int]:
 	"""(check on save, save with the check, save without it) in seconds, medians; and how
 	many matches the benchmark opportunity has."""
 	doc = make_opportunity(
-		make_customer("Bench Dup Customer 12"),
-		contact_email="person48@firm4.example.org",
-		contact_mobile="+14150000048",
-		title="Deal 48 for Bench Dup Customer 12",
+		make_customer("Bench Dup Customer 41"),
+		contact_email="person41@firm13.example.org",
+		contact_mobile="+14150000041",
+		title="pumps and chillers",
 	)
 	matches = len(find.find_matches(doc))
 	check = []

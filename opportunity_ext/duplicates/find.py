@@ -86,7 +86,7 @@ def party_aliases(key: str | None) -> list[str]:
 	aliases = [key]
 	party_type, _sep, party = key.partition(":")
 	if party_type == "Customer":
-		lead = frappe.db.get_value("Customer", party, "lead_name")
+		lead = frappe.get_cached_value("Customer", party, "lead_name")
 		if lead:
 			aliases.append(rules.party_key("Lead", lead))
 	return aliases
@@ -120,24 +120,38 @@ def search_values(keys: dict) -> dict[str, list[str]]:
 	return values
 
 
-def candidate_names(keys: dict, exclude: str | None) -> list[str]:
-	"""Open opportunities sharing a key, read from the keys' indexes; a key shared by
-	KEY_LIMIT opportunities or more (this one included) is left out."""
-	table = frappe.qb.DocType("Opportunity")
-	names: dict[str, None] = {}
-	for field, values in search_values(keys).items():
-		if not values:
+def candidate_rows(keys: dict, exclude: str | None) -> list[dict]:
+	"""Open opportunities sharing a key, with what the scoring reads, in one query over the
+	keys' indexes (a branch a key); a key shared by KEY_LIMIT opportunities or more (this one
+	included) is left out."""
+	branches, values = [], {"open": tuple(OPEN_STATUSES), "limit": rules.KEY_LIMIT + 1}
+	columns = ", ".join(f"`{field}`" for field in CANDIDATE_FIELDS)
+	for number, (field, key_values) in enumerate(search_values(keys).items()):
+		if not key_values:
 			continue
-		query = (
-			frappe.qb.from_(table)
-			.select(table.name)
-			.where(table[field].isin(values) & table.status.isin(OPEN_STATUSES))
-			.limit(rules.KEY_LIMIT + 1)
+		values[f"field{number}"] = field
+		values[f"values{number}"] = tuple(key_values)
+		# the fieldname is one of KEY_FIELDNAMES, never user input
+		branches.append(
+			f"(select %(field{number})s as matched_key, {columns} from `tabOpportunity` "
+			f"where `{field}` in %(values{number})s and `status` in %(open)s limit %(limit)s)"
 		)
-		found = [name for name in query.run(pluck=True) if name != exclude]
-		if len(found) + 1 < rules.KEY_LIMIT:  # shared by KEY_LIMIT with this one: dropped
-			names.update(dict.fromkeys(found))
-	return list(names)
+	if not branches:
+		return []
+	found: dict[str, list] = {}
+	for row in frappe.db.sql(" union all ".join(branches), values, as_dict=True):
+		if row.name != exclude:
+			found.setdefault(row.matched_key, []).append(row)
+	rows = {}
+	for field_rows in found.values():
+		if len(field_rows) + 1 < rules.KEY_LIMIT:  # shared by KEY_LIMIT with this one: dropped
+			for row in field_rows:
+				rows.setdefault(row.name, row)
+	return [rows[name] for name in sorted(rows)]
+
+
+def candidate_names(keys: dict, exclude: str | None) -> list[str]:
+	return [row.name for row in candidate_rows(keys, exclude)]
 
 
 def item_codes(names: list[str]) -> dict[str, set[str]]:
@@ -167,12 +181,10 @@ def score_candidates(doc, keys: dict, items: set[str] | None = None) -> tuple[li
 	"""(matches, every candidate read)."""
 	if not any(keys.values()):
 		return [], []
-	names = candidate_names(keys, exclude=doc.get("name"))
-	if not names:
+	candidates = candidate_rows(keys, exclude=doc.get("name"))
+	if not candidates:
 		return [], []
-	candidates = frappe.get_all(
-		"Opportunity", filters={"name": ("in", names)}, fields=list(CANDIDATE_FIELDS), order_by="name"
-	)
+	names = [row.name for row in candidates]
 	if items is None:
 		items = {row.item_code for row in doc.get("items") or [] if row.item_code}
 	their_items = item_codes(names) if items else {}

@@ -92,12 +92,19 @@ def normalize_title(value: str | None) -> str:
 	return " ".join(word for word in words if word not in COMMON_TITLE_WORDS)
 
 
+def title_key(value: str | None) -> str:
+	"""What two titles or party names are compared on: normalized, words sorted."""
+	return " ".join(sorted(normalize_title(value).split()))
+
+
+def similar_keys(a: str, b: str) -> bool:
+	"""Two title keys that name the same deal (RapidFuzz's token_sort_ratio on the keys)."""
+	return bool(a and b) and fuzz.ratio(a, b) >= SIMILAR_TITLE
+
+
 def similar(a: str | None, b: str | None) -> bool:
 	"""Two titles or party names that name the same deal (common words aside)."""
-	a, b = normalize_title(a), normalize_title(b)
-	if not a or not b:
-		return False
-	return fuzz.token_sort_ratio(a, b) >= SIMILAR_TITLE
+	return similar_keys(title_key(a), title_key(b))
 
 
 def match_reasons(
@@ -108,20 +115,26 @@ def match_reasons(
 	other_party_name: str | None,
 	items_in_common: int,
 ) -> list[str]:
-	"""Why two opportunities look like one deal, as reason codes ([] when they don't).
+	"""Why two opportunities look like one deal, as reason codes ([] when they don't)."""
+	similar_names = similar(title, other_title) or (
+		"party" not in shared_keys and similar(party_name, other_party_name)
+	)
+	return reasons_for(shared_keys, similar_names, items_in_common)
 
-	A shared party, contact e-mail or phone is enough; a shared company domain needs a
+
+def reasons_for(shared_keys: set[str], similar_names: bool, items_in_common: int) -> list[str]:
+	"""A shared party, contact e-mail or phone is enough; a shared company domain needs a
 	second sign (a similar title or party name, or an item in common), as two people of
-	one company may well buy two things."""
+	one company may well buy two things. Nothing matches without a shared key."""
+	if not shared_keys:
+		return []  # candidates only ever come from a shared key
 	reasons = [code for _field, code in KEY_FIELDS if code in shared_keys]
-	if similar(title, other_title) or ("party" not in shared_keys and similar(party_name, other_party_name)):
+	if similar_names:
 		reasons.append("title")
 	if items_in_common:
 		reasons.append("items")
 	if not STRONG_REASONS & set(reasons) and len(set(reasons) & WEAK_REASONS) < 2:
 		return []
-	if not shared_keys:
-		return []  # candidates only ever come from a shared key
 	return reasons
 
 

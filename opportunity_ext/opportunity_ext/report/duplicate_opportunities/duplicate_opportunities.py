@@ -116,6 +116,11 @@ def get_data(filters) -> list[dict]:
 		.run(as_dict=True)
 	}
 	items = find.item_codes(list(details))
+	# titles and party names normalized once a row, not once a pair
+	title_keys = {
+		name: (rules.title_key(row.title), rules.title_key(row.customer_name or row.party_name))
+		for name, row in details.items()
+	}
 	reasons_of: dict[str, set[str]] = {}
 	pairs = []
 	seen = set()
@@ -125,7 +130,7 @@ def get_data(filters) -> list[dict]:
 			if (a, b) in seen:
 				continue
 			seen.add((a, b))
-			reasons = pair_reasons(details[a], details[b], items)
+			reasons = pair_reasons(details[a], details[b], items, title_keys)
 			if reasons:
 				pairs.append((a, b))
 				reasons_of.setdefault(a, set()).update(reasons)
@@ -170,13 +175,12 @@ def describe(codes: list[str]) -> str:
 	return "; ".join(parts)
 
 
-def pair_reasons(a: dict, b: dict, items: dict[str, set[str]]) -> list[str]:
+def pair_reasons(a: dict, b: dict, items: dict[str, set[str]], title_keys: dict) -> list[str]:
+	"""As the form's check (rules.match_reasons), from the title keys computed once a row."""
 	shared = {code for field, code in rules.KEY_FIELDS if a.get(field) and a.get(field) == b.get(field)}
-	return rules.match_reasons(
-		shared,
-		a.title,
-		b.title,
-		a.customer_name or a.party_name,
-		b.customer_name or b.party_name,
-		len(items.get(a.name, set()) & items.get(b.name, set())),
+	(title_a, party_a), (title_b, party_b) = title_keys[a.name], title_keys[b.name]
+	similar_names = rules.similar_keys(title_a, title_b) or (
+		"party" not in shared and rules.similar_keys(party_a, party_b)
 	)
+	in_common = len(items[a.name] & items[b.name]) if a.name in items and b.name in items else 0
+	return rules.reasons_for(shared, similar_names, in_common)
