@@ -255,6 +255,7 @@ function flows(lang) {
 			});
 			await save(page);
 			opportunity = await page.evaluate(() => cur_frm.docname);
+			assert.equal(await page.evaluate(() => cur_frm.doc.opportunity_owner), user, "the maker owns it");
 			await scrollTo(page, "opportunity_amount");
 			await shot(page, lang, "01-opportunity-estimate");
 			const doc = await page.evaluate(() => cur_frm.doc);
@@ -380,6 +381,9 @@ function flows(lang) {
 			});
 			await page.waitForTimeout(300);
 			await dialog.locator(".btn-primary").click();
+			// it says so
+			const said = await page.evaluate(() => __("Opportunity {0} declared won", [cur_frm.doc.name]));
+			await page.locator("#alert-container", { hasText: said }).waitFor();
 			await page.waitForFunction(() => cur_frm.doc.status === "Converted" && cur_frm.doc.won_date);
 			await page.waitForTimeout(500);
 			await scrollTo(page, "won_date");
@@ -387,6 +391,22 @@ function flows(lang) {
 			const doc = await page.evaluate(() => cur_frm.doc);
 			assert.equal(doc.won_date, await page.evaluate(() => frappe.datetime.get_today()));
 			assert.equal(doc.won_reasons[0].won_reason, "Price");
+			assert.equal(doc.probability, 100, "a won deal is certain");
+			assert.equal(doc.weighted_amount, doc.opportunity_amount);
+		});
+
+		test("cancelling Declare Won keeps the user's other edits", async () => {
+			const fresh = await makeOpportunity(page, customer);
+			await openForm(page, "Opportunity", fresh);
+			const later = await page.evaluate(() => frappe.datetime.add_days(frappe.datetime.get_today(), 40));
+			await page.evaluate((later) => cur_frm.set_value("expected_closing", later), later);
+			await page.evaluate(() => cur_frm.set_value("status", "Converted"));
+			await page.waitForFunction(() => window.cur_dialog && cur_dialog.display && cur_dialog.fields_dict.won_reasons);
+			await page.evaluate(() => cur_dialog.cancel());
+			await page.waitForFunction(() => cur_frm.doc.status === "Open");
+			await page.waitForTimeout(1000); // a reload would have come by now
+			const state = await page.evaluate(() => ({ closing: cur_frm.doc.expected_closing, dirty: cur_frm.is_dirty() }));
+			assert.deepEqual(state, { closing: later, dirty: true }, "the unsaved edit stays");
 		});
 
 		test("the balance after an invoice and a payment", async () => {
