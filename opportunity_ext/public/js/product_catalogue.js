@@ -1,6 +1,7 @@
 // The product catalogue of opportunity_ext (PayamGostar's product chooser) on the items
 // of the Opportunity and the Quotation: browse ERPNext's Item Group tree, search, pick
-// several products with quantities; "keep the group open" is remembered per user.
+// several products with quantities; "keep the group open" is remembered per user. What is
+// typed is kept across groups, searches and pages until Add (the footer counts it).
 frappe.provide("opportunity_ext");
 
 opportunity_ext.ProductCatalogue = class ProductCatalogue {
@@ -8,6 +9,7 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 		this.frm = frm;
 		this.item_group = null;
 		this.start = 0;
+		this.picks = new Map(); // item_code -> {item_code, uom, qty}: typed, not yet added
 		this.make();
 		this.load_groups();
 		this.load(0);
@@ -62,6 +64,17 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 			</div>`);
 		this.$body = this.dialog.fields_dict.body.$wrapper;
 		this.$body.find(".oppext-catalogue-more").on("click", () => this.load(this.start + 20));
+		// a quantity is kept as it is typed: a later group, search or page does not lose it
+		this.$body.on("input change", ".oppext-catalogue-qty", (event) => {
+			const $input = $(event.currentTarget);
+			const item_code = $input.closest("tr").attr("data-item");
+			const qty = flt($input.val());
+			if (qty > 0) this.picks.set(item_code, { item_code, uom: $input.attr("data-uom"), qty });
+			else this.picks.delete(item_code);
+			this.show_count();
+		});
+		this.$count = $(`<span class="oppext-catalogue-count text-muted" style="margin-inline-end: auto"></span>`);
+		this.dialog.$wrapper.find(".modal-footer").prepend(this.$count);
 		this.dialog.show();
 	}
 
@@ -124,9 +137,12 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 							<div class="text-muted small">${frappe.utils.escape_html(item.item_code)}
 							${item.attributes ? " · " + frappe.utils.escape_html(item.attributes) : ""}</div></td>
 						<td class="text-right">${format_currency(item.rate, this.frm.doc.currency)}</td>
-						<td class="text-right">${item.stock === null ? "" : format_number(item.stock)}</td>
+						<td class="text-right">${
+							item.stock === null ? `<span class="text-muted">${__("Not a stock item")}</span>` : format_number(item.stock)
+						}</td>
 						<td><input type="number" min="0" step="1" class="form-control input-xs oppext-catalogue-qty"
-							data-uom="${frappe.utils.escape_html(item.stock_uom)}" placeholder="0"></td>
+							data-uom="${frappe.utils.escape_html(item.stock_uom)}" placeholder="0"
+							value="${this.picks.has(item.item_code) ? this.picks.get(item.item_code).qty : ""}"></td>
 					</tr>`
 				)
 				.join("");
@@ -138,12 +154,13 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 		});
 	}
 
+	show_count() {
+		const count = this.picks.size;
+		this.$count.text(count === 1 ? __("1 item to add") : count ? __("{0} items to add", [count]) : "");
+	}
+
 	add() {
-		const picks = [];
-		this.$body.find(".oppext-catalogue-qty").each((_i, input) => {
-			const qty = flt(input.value);
-			if (qty > 0) picks.push({ item_code: $(input).closest("tr").attr("data-item"), uom: $(input).attr("data-uom"), qty });
-		});
+		const picks = [...this.picks.values()];
 		if (!picks.length) {
 			frappe.msgprint(__("Enter a quantity for the products to add."));
 			return;
@@ -162,7 +179,12 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 			}
 		}
 		this.frm.refresh_field("items");
-		frappe.show_alert({ message: __("{0} products added", [picks.length]), indicator: "green" });
+		this.picks.clear();
+		this.show_count();
+		frappe.show_alert({
+			message: picks.length === 1 ? __("1 product added") : __("{0} products added", [picks.length]),
+			indicator: "green",
+		});
 		if (this.dialog.get_value("keep_open")) this.load(0);
 		else this.dialog.hide();
 	}
