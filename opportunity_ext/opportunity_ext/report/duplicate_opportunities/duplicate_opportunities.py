@@ -11,7 +11,6 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Count, GroupConcat
 
-from opportunity_ext.constants import OPEN_STATUSES
 from opportunity_ext.duplicates import find, rules
 from opportunity_ext.lifecycle.funnel import stage_positions
 from opportunity_ext.utils.permissions import readable
@@ -92,7 +91,8 @@ def key_groups(company: str | None) -> list[list[str]]:
 		query = (
 			frappe.qb.from_(table)
 			.select(GroupConcat(table.name).as_("names"))
-			.where(table[field].isnotnull() & table.status.isin(OPEN_STATUSES))
+			# only open opportunities carry keys (find.keys_for): read from the key's index alone
+			.where(table[field].isnotnull())
 			.groupby(table[field])
 			.having((Count("*") > 1) & (Count("*") < rules.KEY_LIMIT))
 		)
