@@ -14,6 +14,7 @@ from opportunity_ext.automation.auto_close import process_stale_opportunities, r
 from opportunity_ext.setup.stock_job import STOCK_JOB_METHOD
 from opportunity_ext.tests.utils import make_customer, make_lost_reason, make_opportunity, make_user
 
+PERSIAN, THAI = "fa", "th"  # as variables: a literal second argument reads as a context to the extractor
 NOW = get_datetime(now_datetime()).replace(microsecond=0)
 LOST_REASON = "_OppExt No Response"
 WARNING = "{0} of your opportunities will be marked {1} in {2} days: they have had no activity."
@@ -96,7 +97,7 @@ class TestAutoClose(FrappeTestCase):
 
 	def test_the_owner_is_warned_in_their_own_language(self):
 		owner = make_user("oppext-owner-fa@example.com", ["Sales User"])
-		frappe.db.set_value("User", owner, "language", "fa")
+		frappe.db.set_value("User", owner, "language", PERSIAN)
 		name = stale(opportunity_owner=owner, title="<b>Pumps</b> & valves")
 		process_stale_opportunities(now=NOW)
 		log = frappe.get_all(
@@ -104,7 +105,7 @@ class TestAutoClose(FrappeTestCase):
 			filters={"for_user": owner, "document_name": name},
 			fields=["subject", "email_content"],
 		)[0]
-		self.assertEqual(log.subject, frappe._(WARNING, "fa").format(1, frappe._("Closed", "fa"), 3))
+		self.assertEqual(log.subject, frappe._(WARNING, PERSIAN).format(1, frappe._("Closed", PERSIAN), 3))
 		self.assertNotEqual(log.subject, WARNING.format(1, "Closed", 3), "not in the job's language")
 		self.assertNotIn("<b>", log.email_content, "the title is escaped")
 		title = frappe.db.get_value("Opportunity", name, "title")
