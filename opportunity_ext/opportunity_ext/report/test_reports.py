@@ -36,6 +36,20 @@ def run(report: str, **filters):
 	return columns, data, chart
 
 
+HISTORY_TYPE, VELOCITY_TYPE = "_OppExt History Report Test", "_OppExt Velocity Test"
+
+
+def make_opportunity_type(name: str) -> str:
+	if not frappe.db.exists("Opportunity Type", name):
+		frappe.get_doc({"doctype": "Opportunity Type", "name": name}).insert()
+	return name
+
+
+def run_history(report: str, **filters):
+	"""A history report over the deals of its own tests (their own opportunity type)."""
+	return run(report, **filters, opportunity_type=HISTORY_TYPE)
+
+
 def rows_by(data, key):
 	return {row[key]: row for row in data}
 
@@ -250,14 +264,11 @@ class TestHistoryReports(FrappeTestCase):
 		frappe.db.savepoint("oppext_history_reports")
 		self.addCleanup(frappe.db.rollback, save_point="oppext_history_reports")
 		frappe.db.set_single_value("Opportunity Settings", "won_reasons_mandatory", 0)
-		if not frappe.db.exists("Opportunity Type", TYPE):
-			frappe.get_doc({"doctype": "Opportunity Type", "name": TYPE}).insert()
+		make_opportunity_type(HISTORY_TYPE)
 		self.first = make_sales_stage("_OppExt H1 Qualify", 10)
 		self.second = make_sales_stage("_OppExt H2 Propose", 40)
 		self.third = make_sales_stage("_OppExt H3 Negotiate", 70)
 		self.customer = make_customer("_OppExt History Customer")
-		frappe.db.delete("Opportunity History")
-		frappe.db.delete("Opportunity Stage Log")
 
 	def moved(self, **kwargs):
 		"""Created in the first stage, three days later in the second, then its amount up."""
@@ -267,7 +278,7 @@ class TestHistoryReports(FrappeTestCase):
 				sales_stage=self.first,
 				opportunity_amount=100,
 				probability=10,
-				opportunity_type=TYPE,
+				opportunity_type=HISTORY_TYPE,
 				**kwargs,
 			)
 		for day, change in ((3, {"sales_stage": self.second}), (4, {"opportunity_amount": 150})):
@@ -290,7 +301,7 @@ class TestHistoryReports(FrappeTestCase):
 
 	def test_stage_duration_days_per_stage_and_outcome(self):
 		won, _lost = self.deals()
-		_columns, rows, _chart = run("Stage Duration")
+		_columns, rows, _chart = run_history("Stage Duration")
 		second = {row.outcome: row for row in rows if row.stage == self.second}
 		self.assertEqual(
 			(second["Won"].opportunities, second["Won"].average_days, second["Won"].median_days), (1, 7, 7)
@@ -304,11 +315,11 @@ class TestHistoryReports(FrappeTestCase):
 		# back into a stage and out again: one deal, its days added up
 		self.change(won, 12, sales_stage=self.first)
 		self.change(won, 13, sales_stage=self.third)
-		_columns, rows, _chart = run("Stage Duration")
+		_columns, rows, _chart = run_history("Stage Duration")
 		first = {row.outcome: row for row in rows if row.stage == self.first}
 		self.assertEqual((first["Won"].opportunities, first["Won"].average_days), (1, 4))
 
-		_columns, rows, _chart = run("Stage Duration", group_by="Opportunity Owner")
+		_columns, rows, _chart = run_history("Stage Duration", group_by="Opportunity Owner")
 		owner = frappe.db.get_value("Opportunity", won.name, "opportunity_owner") or _("Not Set")
 		self.assertEqual({row.group_value for row in rows}, {owner})
 
@@ -316,13 +327,13 @@ class TestHistoryReports(FrappeTestCase):
 		for days in (1, 2, 10):
 			opportunity = self.moved()
 			self.change(opportunity, 3 + days, sales_stage=self.third)
-		_columns, rows, _chart = run("Stage Duration")
+		_columns, rows, _chart = run_history("Stage Duration")
 		[second] = [row for row in rows if row.stage == self.second]
 		self.assertEqual((second.opportunities, second.average_days, second.median_days), (3, 4.3, 2))
 
 	def test_stage_conversion_from_the_stages_each_deal_entered(self):
 		self.deals()
-		_columns, rows, chart = run("Stage Conversion")
+		_columns, rows, chart = run_history("Stage Conversion")
 		by_stage = {row.stage: row for row in rows}
 		self.assertEqual([row.stage for row in rows], [self.first, self.second, self.third], "funnel order")
 		self.assertEqual(
@@ -336,7 +347,7 @@ class TestHistoryReports(FrappeTestCase):
 	def test_pipeline_changes_counts_each_deal_once_a_kind(self):
 		won, _lost = self.deals()
 		self.change(won, 11, opportunity_amount=300)  # a second amount up of the same deal
-		_columns, rows, _chart = run(
+		_columns, rows, _chart = run_history(
 			"Pipeline Changes", from_date=str(START.date()), to_date=str(add_days(START, 20).date())
 		)
 		counts = {row["kind"]: row["count"] for row in rows}
@@ -344,7 +355,7 @@ class TestHistoryReports(FrappeTestCase):
 			(counts["New"], counts["Advanced"], counts["Amount Up"], counts["Won"], counts["Lost"]),
 			(2, 2, 2, 1, 1),
 		)
-		_columns, rows, _chart = run(
+		_columns, rows, _chart = run_history(
 			"Pipeline Changes",
 			from_date=str(START.date()),
 			to_date=str(add_days(START, 20).date()),
@@ -361,9 +372,9 @@ class TestHistoryReports(FrappeTestCase):
 		self.moved(source="Campaign", campaign="_OppExt Camp 1")
 		self.moved(source="Campaign", campaign="_OppExt Camp 2")
 		with self.set_user(viewer):
-			_columns, rows, _chart = run("Stage Conversion")
+			_columns, rows, _chart = run_history("Stage Conversion")
 			self.assertEqual({row.stage: row.entered for row in rows}, {self.first: 1, self.second: 1})
-			_columns, rows, _chart = run("Stage Duration")
+			_columns, rows, _chart = run_history("Stage Duration")
 			self.assertEqual([(row.stage, row.opportunities) for row in rows], [(self.first, 1)])
 
 
@@ -371,16 +382,31 @@ class TestPipelineVelocity(FrappeTestCase):
 	def setUp(self):
 		frappe.db.savepoint("oppext_velocity")
 		self.addCleanup(frappe.db.rollback, save_point="oppext_velocity")
-		frappe.db.delete("Opportunity")
 		self.customer = make_customer("_OppExt Velocity Customer")
 		start = getdate(today()).replace(day=1)
-		self.filters = {"company": company(), "from_date": str(start), "to_date": today(), "period": "Month"}
+		self.filters = {
+			"company": company(),
+			"from_date": str(start),
+			"to_date": today(),
+			"period": "Month",
+			"opportunity_type": make_opportunity_type(VELOCITY_TYPE),
+		}
 		for amount, days in ((1000, 10), (3000, 30)):
-			self.close(make_opportunity(self.customer, opportunity_amount=amount).name, "Converted", days)
+			self.close(
+				make_opportunity(
+					self.customer, opportunity_type=VELOCITY_TYPE, opportunity_amount=amount
+				).name,
+				"Converted",
+				days,
+			)
 		for _number in range(2):
-			self.close(make_opportunity(self.customer, opportunity_amount=500).name, "Lost", 5)
+			self.close(
+				make_opportunity(self.customer, opportunity_type=VELOCITY_TYPE, opportunity_amount=500).name,
+				"Lost",
+				5,
+			)
 		for _number in range(4):
-			make_opportunity(self.customer, opportunity_amount=700)
+			make_opportunity(self.customer, opportunity_type=VELOCITY_TYPE, opportunity_amount=700)
 
 	def close(self, name, status, days, on=None):
 		date_field = "won_date" if status == "Converted" else "lost_date"
@@ -406,12 +432,27 @@ class TestPipelineVelocity(FrappeTestCase):
 		from opportunity_ext.opportunity_ext.report.pipeline_velocity.pipeline_velocity import execute
 
 		last_month = add_months(getdate(today()).replace(day=1), -1)
-		won = make_opportunity(self.customer, opportunity_amount=1000, transaction_date=last_month)
+		won = make_opportunity(
+			self.customer,
+			opportunity_type=VELOCITY_TYPE,
+			opportunity_amount=1000,
+			transaction_date=last_month,
+		)
 		self.close(won.name, "Converted", 10, on=last_month)
-		lost = make_opportunity(self.customer, opportunity_amount=1000, transaction_date=last_month)
+		lost = make_opportunity(
+			self.customer,
+			opportunity_type=VELOCITY_TYPE,
+			opportunity_amount=1000,
+			transaction_date=last_month,
+		)
 		self.close(lost.name, "Lost", 5, on=last_month)
 		for _number in range(2):  # still open at the end of last month, and now
-			make_opportunity(self.customer, opportunity_amount=700, transaction_date=last_month)
+			make_opportunity(
+				self.customer,
+				opportunity_type=VELOCITY_TYPE,
+				opportunity_amount=700,
+				transaction_date=last_month,
+			)
 		_columns, rows, _message, _chart = execute({**self.filters, "from_date": str(last_month)})
 		before, month = rows
 		self.assertEqual((before.open_deals, before.velocity, before.change), (2, 100, None))
