@@ -4,13 +4,17 @@ a deal scores it as the re-scoring does; and who may train and who may read a sc
 
 import json
 import random
+import re
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 import frappe
 from frappe.handler import execute_cmd
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import flt
 
 from opportunity_ext.constants import SETTINGS
+from opportunity_ext.overrides import opportunity as opportunity_events
 from opportunity_ext.tests.utils import make_customer, make_opportunity, make_user
 from opportunity_ext.win_model import dataset, metrics, synthetic, training
 from opportunity_ext.win_model.features import CLOSED_ONLY_FIELDS, FEATURES, raw_features
@@ -36,6 +40,42 @@ def make_company(name: str, abbr: str) -> str:
 			}
 		).insert(ignore_permissions=True)
 	return name
+
+
+def probability_trail(name: str) -> tuple[list, list]:
+	"""The Probability changes in the deal's Versions, and why the app says it made them."""
+	versions = [
+		json.loads(data)
+		for data in frappe.get_all(
+			"Version", filters={"ref_doctype": "Opportunity", "docname": name}, pluck="data"
+		)
+	]
+	changes = [
+		[as_number(change[1]), as_number(change[2])]
+		for data in versions
+		for change in data.get("changed", [])
+		if change[0] == "probability"
+	]
+	reasons = [
+		data["updater_reference"]["label"]
+		for data in versions
+		if (data.get("updater_reference") or {}).get("doctype") == SETTINGS
+	]
+	return changes, reasons
+
+
+def as_number(formatted) -> float:
+	"""A Version keeps values as the form shows them ("40 %", "81.7%")."""
+	return flt(re.sub(r"[^\d.-]", "", str(formatted or "")))
+
+
+def history_row(name: str, probability: float) -> bool:
+	return any(
+		flt(value) == flt(probability)
+		for value in frappe.get_all(
+			"Opportunity History", filters={"opportunity": name, "field": "probability"}, pluck="to_value"
+		)
+	)
 
 
 def call(cmd: str, **args):
@@ -221,20 +261,89 @@ class TestWinModel(FrappeTestCase):
 		deal.save()
 		self.assertEqual(deal.probability, deal.learned_win_probability)
 
+	def test_rescoring_saves_the_deals_that_follow_the_learned_value(self):
+		"""The setting turned on over deals at their stage's default: the re-scoring gives
+		those following the learned value their new Probability and weighted amount by a
+		save (a Version that says why, a history row); a probability the user typed stays."""
+		training.train(COMPANY)
+		following = self.make_deal()
+		typed = self.make_deal()
+		typed.use_learned_probability = 0
+		typed.probability = 33
+		typed.save()
+		self.assertEqual(following.probability, synthetic.STAGES["WM Proposal"])
+		typed_before = frappe.db.get_value("Opportunity", typed.name, ["probability", "modified"])
+		saved = []
+
+		def spy(doc, method=None):
+			saved.append(doc.name)
+
+		frappe.db.set_single_value(SETTINGS, "learned_probability_drives", 1)
+		with patch.object(opportunity_events, "on_update", spy):
+			training.rescore(COMPANY)
+
+		following.reload()
+		self.assertGreater(following.learned_win_probability, 0)
+		self.assertNotEqual(following.probability, synthetic.STAGES["WM Proposal"])
+		self.assertEqual(following.probability, following.learned_win_probability)
+		self.assertAlmostEqual(following.weighted_amount, 5000 * following.probability / 100, places=1)
+		self.assertIn(following.name, saved)  # the save's hooks ran
+		self.assertNotIn(typed.name, saved)
+		changes, reasons = probability_trail(following.name)
+		self.assertIn([synthetic.STAGES["WM Proposal"], following.probability], changes)
+		self.assertIn("via the Win Model's re-scoring", reasons)
+		self.assertTrue(history_row(following.name, following.probability))
+
+		self.assertEqual(
+			frappe.db.get_value("Opportunity", typed.name, ["probability", "modified"]), typed_before
+		)
+		self.assertGreater(frappe.db.get_value("Opportunity", typed.name, "learned_win_probability"), 0)
+
+		# nothing changed since: a second re-scoring saves nothing
+		saved.clear()
+		with patch.object(opportunity_events, "on_update", spy):
+			training.rescore(COMPANY)
+		self.assertEqual(saved, [])
+
+	def test_a_deal_that_fails_to_save_is_logged_and_skipped(self):
+		training.train(COMPANY)
+		broken, fine = self.make_deal(), self.make_deal()
+		frappe.db.set_single_value(SETTINGS, "learned_probability_drives", 1)
+
+		def fail_for_broken(doc, method=None):
+			if doc.name == broken.name:
+				raise frappe.ValidationError("broken")
+
+		with patch.object(opportunity_events, "on_update", fail_for_broken):
+			training.rescore(COMPANY)
+		self.assertEqual(
+			frappe.db.get_value("Opportunity", broken.name, "probability"), synthetic.STAGES["WM Proposal"]
+		)
+		fine.reload()
+		self.assertEqual(fine.probability, fine.learned_win_probability)
+		self.assertTrue(
+			frappe.db.exists("Error Log", {"reference_doctype": "Opportunity", "reference_name": broken.name})
+		)
+
 	def test_a_refused_model_scores_nothing(self):
 		training.train(COMPANY)
 		frappe.db.set_single_value(SETTINGS, "learned_probability_drives", 1)
 		deal = self.make_deal()
 		self.assertGreater(deal.learned_win_probability, 0)
 		self.assertEqual(deal.probability, deal.learned_win_probability)
+		learned = deal.probability
 		rows = dataset.closed_snapshots(COMPANY)
 		training.train(COMPANY, rows=[row for row in rows if row["opportunity"] in set(self.names[:40])])
 		self.assertEqual(frappe.db.get_value("Opportunity", deal.name, "learned_win_probability"), 0)
-		# the deal that followed the learned value is back at its stage's default
+		# the deal that followed the learned value is back at its stage's default, by a save
 		probability, weighted = frappe.db.get_value(
 			"Opportunity", deal.name, ["probability", "weighted_amount"]
 		)
 		self.assertEqual((probability, weighted), (synthetic.STAGES["WM Proposal"], 5000 * 40 / 100))
+		changes, reasons = probability_trail(deal.name)
+		self.assertIn([learned, synthetic.STAGES["WM Proposal"]], changes)
+		self.assertIn("via the Win Model, refused: the stage's default again", reasons)
+		self.assertTrue(history_row(deal.name, synthetic.STAGES["WM Proposal"]))
 		deal.reload()
 		deal.save()
 		self.assertEqual(deal.learned_win_probability, 0)

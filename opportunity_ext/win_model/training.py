@@ -5,11 +5,11 @@ import json
 import time
 
 import frappe
-from frappe.model.meta import get_field_precision
-from frappe.query_builder.functions import IfNull, NullIf, Round
+from frappe import _
 from frappe.utils import cint, flt, now_datetime
 from pymysql.converters import escape_item
 
+from opportunity_ext.automation.auto_close import load_opportunities, schema_answers_kept, site_language
 from opportunity_ext.constants import OPEN_STATUSES, SETTINGS
 from opportunity_ext.win_model import metrics
 from opportunity_ext.win_model.dataset import closed_snapshots, open_snapshots, stage_defaults
@@ -19,6 +19,7 @@ from opportunity_ext.win_model.texts import reason_text
 WIN_MODEL = "Win Model"
 TEST_SHARE = 0.25
 RESCORE_BATCH = 2000
+SAVE_BATCH = 500  # deals saved (a probability that changes) between commits
 
 
 # --- entry points -----------------------------------------------------------------------------
@@ -182,19 +183,24 @@ def update_settings_summary() -> None:
 # --- re-scoring ---------------------------------------------------------------------------------
 
 
-def rescore(company: str, batch_size: int = RESCORE_BATCH, now=None) -> int:
+def rescore(company: str, batch_size: int = RESCORE_BATCH, now=None, save_batch: int = SAVE_BATCH) -> int:
 	"""The learned probability and factors of every open deal of the company, from the model
-	just trained; cleared when the model is refused. When the learned value drives
-	Probability, deals following it (use_learned_probability) take it with their weighted
-	amounts. Derived fields updated in place, like the stalled marks (a save of each deal
-	would take an hour at 100,000), committed per batch outside tests."""
+	just trained; cleared when the model is refused.
+
+	Two paths. The learned score (`learned_win_probability`, `win_factors`: derived,
+	read-only, edited by no one, like a cached figure) is written in place, in batches:
+	100,000 deals in well under a minute. A change of the deal itself goes through its save:
+	when the learned value drives Probability, each deal following it whose Probability
+	would change, and, when the model is refused, each deal that followed it (back to its
+	stage's default), is loaded and saved, so the save's own rules set Probability and the
+	weighted amounts and hooks, Server Scripts, Notifications, Webhooks, the Version and the
+	Opportunity History see the change."""
 	stored = frappe.db.get_value(WIN_MODEL, company, ["status", "model"])
 	model = json.loads(stored[1]) if stored and stored[0] == metrics.ACTIVE and stored[1] else None
 	opp = frappe.qb.DocType("Opportunity")
 	drives = cint(frappe.db.get_single_value(SETTINGS, "learned_probability_drives"))
 	if model is None:
-		if drives:
-			restore_stage_defaults(company)
+		to_restore = deals_back_to_stage_default(company) if drives else {}
 		(
 			frappe.qb.update(opp)
 			.set(opp.learned_win_probability, 0)
@@ -202,50 +208,126 @@ def rescore(company: str, batch_size: int = RESCORE_BATCH, now=None) -> int:
 			.where((opp.company == company) & opp.status.isin(list(OPEN_STATUSES)))
 			.run()
 		)
+		if not frappe.flags.in_test:
+			frappe.db.commit()
+		save_deals(
+			to_restore,
+			_("via the Win Model, refused: the stage's default again", site_language()),
+			save_batch,
+		)
 		return 0
 
+	# deals whose Probability follows the learned value: their Probability now
 	following = {}
 	if drives:
-		following = {
-			name: (flt(amount), flt(rate) or 1)
-			for name, amount, rate in frappe.qb.from_(opp)
-			.select(opp.name, opp.opportunity_amount, opp.conversion_rate)
+		following = dict(
+			frappe.qb.from_(opp)
+			.select(opp.name, opp.probability)
 			.where(
 				(opp.company == company)
 				& opp.status.isin(list(OPEN_STATUSES))
 				& (opp.use_learned_probability == 1)
 			)
 			.run()
-		}
+		)
 	snapshots = open_snapshots(company, now or now_datetime())
-	precision = get_field_precision(frappe.get_meta("Opportunity").get_field("weighted_amount")) or 2
+	to_save = {}
 	for start in range(0, len(snapshots), batch_size):
-		scored, followed = [], []
+		scored = []
 		for name, features in snapshots[start : start + batch_size]:
 			p, factors = score(model, features)
 			learned = round(p * 100, 1)
-			row = (name, learned, json.dumps(factors, ensure_ascii=False))
-			if name in following:
-				amount, rate = following[name]
-				weighted = flt(amount * learned / 100, precision)
-				followed.append((*row, learned, weighted, flt(weighted * rate, precision)))
-			else:
-				scored.append(row)
+			scored.append((name, learned, json.dumps(factors, ensure_ascii=False)))
+			if name in following and round(flt(following[name]), 2) != round(learned, 2):
+				to_save[name] = None  # the save's validate sets Probability from the learned value
 		update_rows(SCORED_FIELDS, scored)
-		update_rows(SCORED_FIELDS + FOLLOWED_FIELDS, followed)
 		if not frappe.flags.in_test:
 			frappe.db.commit()
 	frappe.clear_document_cache("Opportunity")
+	# why, on the deal's timeline: "… changed the value of Probability from 40 to 63.2 via …"
+	save_deals(to_save, _("via the Win Model's re-scoring", site_language()), save_batch)
 	return len(snapshots)
 
 
 SCORED_FIELDS = ("learned_win_probability", "win_factors")
-FOLLOWED_FIELDS = ("probability", "weighted_amount", "base_weighted_amount")
+SAVEPOINT = "oppext_win_model_rescore"
+
+
+def deals_back_to_stage_default(company: str) -> dict[str, float]:
+	"""A model refused after it drove Probability: the open deals that followed it (and had
+	a learned value), with their stage's default probability where it differs from theirs."""
+	opp = frappe.qb.DocType("Opportunity")
+	stage = frappe.qb.DocType("Sales Stage")
+	return dict(
+		frappe.qb.from_(opp)
+		.join(stage)
+		.on(stage.name == opp.sales_stage)
+		.select(opp.name, stage.default_probability)
+		.where(
+			(opp.company == company)
+			& opp.status.isin(list(OPEN_STATUSES))
+			& (opp.use_learned_probability == 1)
+			& (opp.learned_win_probability > 0)
+			& (stage.default_probability > 0)
+			& (opp.probability != stage.default_probability)
+		)
+		.run()
+	)
+
+
+def save_deals(probabilities: dict, label: str, batch_size: int = SAVE_BATCH) -> dict:
+	"""Load and save each deal, as the auto-close does: a system job (no permission check,
+	mandatory fields not asked), its Version kept and saying why; each on its own savepoint,
+	one that fails is rolled back, logged (Error Log) and skipped; committed per batch.
+	`probabilities` maps a deal to the Probability to give it, or to None when the save's
+	own rules set it (the learned value, in validate). Returns the counts."""
+	names = list(probabilities)
+	done = {"saved": 0, "failed": 0}
+	if not names:
+		return done
+	reference = {"doctype": SETTINGS, "docname": SETTINGS, "label": label}
+	with schema_answers_kept():
+		for start in range(0, len(names), batch_size):
+			batch = names[start : start + batch_size]
+			docs = load_opportunities(batch)
+			saved = 0
+			for name in batch:
+				if name not in docs:
+					continue
+				doc = docs[name]
+				frappe.db.savepoint(SAVEPOINT)
+				try:
+					if probabilities[name] is not None:
+						doc.probability = probabilities[name]
+					doc.flags.ignore_permissions = True
+					doc.flags.ignore_mandatory = True
+					doc.flags.updater_reference = reference
+					doc.save(ignore_version=False)  # its Version, under tests too
+					saved += 1
+				except Exception:
+					done["failed"] += 1
+					try:
+						frappe.db.rollback(save_point=SAVEPOINT)
+					except Exception:
+						# the database ended the whole transaction (a deadlock): this batch's
+						# saves so far are undone too; the next training does them again
+						frappe.db.rollback()
+						saved = 0
+					frappe.log_error(
+						title=f"Win Model: saving {name} after re-scoring failed",
+						reference_doctype="Opportunity",
+						reference_name=name,
+					)
+			done["saved"] += saved
+			if not frappe.flags.in_test:
+				frappe.db.commit()
+	return done
 
 
 def update_rows(fields: tuple, rows: list[tuple]) -> None:
 	"""Set `fields` of many opportunities at once, (name, *values) a row: one UPDATE joined to
-	the rows as a derived table, values escaped by the driver (a statement a row took 1.7 ms)."""
+	the rows as a derived table, values escaped by the driver (a statement a row took 1.7 ms).
+	For derived fields only (the learned score): a change of the deal is a save."""
 	if not rows:
 		return
 	columns = ("name", *fields)
@@ -262,29 +344,4 @@ def update_rows(fields: tuple, rows: list[tuple]) -> None:
 	assignments = ", ".join(f"opportunity.`{field}` = scored.`{field}`" for field in fields)
 	frappe.db.sql(
 		f"update `tabOpportunity` opportunity join ({selects}) scored on scored.name = opportunity.name set {assignments}"
-	)
-
-
-def restore_stage_defaults(company: str) -> None:
-	"""A model refused after it drove Probability: the open deals that followed it take
-	their stage's default probability again (with their weighted amounts)."""
-	opp = frappe.qb.DocType("Opportunity")
-	stage = frappe.qb.DocType("Sales Stage")
-	precision = get_field_precision(frappe.get_meta("Opportunity").get_field("weighted_amount")) or 2
-	weighted = Round(opp.opportunity_amount * stage.default_probability / 100, precision)
-	(
-		frappe.qb.update(opp)
-		.join(stage)
-		.on(stage.name == opp.sales_stage)
-		.set(opp.probability, stage.default_probability)
-		.set(opp.weighted_amount, weighted)
-		.set(opp.base_weighted_amount, Round(weighted * IfNull(NullIf(opp.conversion_rate, 0), 1), precision))
-		.where(
-			(opp.company == company)
-			& opp.status.isin(list(OPEN_STATUSES))
-			& (opp.use_learned_probability == 1)
-			& (opp.learned_win_probability > 0)
-			& (stage.default_probability > 0)
-		)
-		.run()
 	)
