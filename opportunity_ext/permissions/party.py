@@ -175,11 +175,13 @@ def on_lead_update(doc, method=None):
 		refresh_party_links({("Lead", doc.name)})
 
 
-def backfill() -> None:
+def backfill(only: dict[str, list[str]] | None = None) -> None:
 	"""Set the links of every existing opportunity and quotation, one UPDATE a doctype
-	(install, and the patch on migrate)."""
+	(install, and the patch on migrate); or of the documents in `only` ({doctype: names})."""
 	customer, lead = frappe.qb.DocType("Customer"), frappe.qb.DocType("Lead")
 	for doctype, type_field in PARTY_TYPE_FIELD.items():
+		if only is not None and not only.get(doctype):
+			continue
 		table = frappe.qb.DocType(doctype)
 		party_type = table[type_field]
 
@@ -193,7 +195,7 @@ def backfill() -> None:
 			)
 
 		came_from = frappe.qb.from_(lead).select(lead.customer).where(lead.name == table.party_name)
-		(
+		update = (
 			frappe.qb.update(table)
 			.set(
 				table.party_customer,
@@ -204,5 +206,7 @@ def backfill() -> None:
 			)
 			.set(table.party_lead, Case().when(party_type == "Lead", table.party_name))
 			.set(table.party_prospect, Case().when(party_type == "Prospect", table.party_name))
-			.run()
 		)
+		if only is not None:
+			update = update.where(table.name.isin(only[doctype]))
+		update.run()
