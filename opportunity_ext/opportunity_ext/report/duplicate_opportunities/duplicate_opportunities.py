@@ -9,7 +9,7 @@ import itertools
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count, GroupConcat
+from frappe.query_builder.functions import Count
 
 from opportunity_ext.duplicates import find, rules
 from opportunity_ext.lifecycle.funnel import stage_positions
@@ -27,8 +27,6 @@ DETAIL_FIELDS = (
 	"currency",
 	"opportunity_owner",
 	"modified",
-	"company",
-	*find.KEY_FIELDNAMES,
 )
 
 
@@ -83,39 +81,48 @@ def get_columns() -> list[dict]:
 	]
 
 
-def key_groups(company: str | None) -> list[list[str]]:
-	"""Names sharing each key value, for values shared by 2 to KEY_LIMIT - 1 open opportunities."""
-	table = frappe.qb.DocType("Opportunity")
-	groups = []
-	for field in find.KEY_FIELDNAMES:
-		query = (
-			frappe.qb.from_(table)
-			.select(GroupConcat(table.name).as_("names"))
-			# only open opportunities carry keys (find.keys_for): read from the key's index alone
-			.where(table[field].isnotnull())
-			.groupby(table[field])
+def key_members(company: str | None) -> dict[tuple[str, str], list[dict]]:
+	"""{(reason code, key value): the opportunities the user may read that share it}, for
+	values shared by 2 to KEY_LIMIT - 1 opportunities; a query a key, joining each key's
+	groups (read from its index alone: only open opportunities carry keys) to their members."""
+	members: dict[tuple[str, str], list[dict]] = {}
+	for field, code in rules.KEY_FIELDS:
+		inner = frappe.qb.DocType("Opportunity")
+		groups = (
+			frappe.qb.from_(inner)
+			.select(inner[field].as_("value"))
+			.where(inner[field].isnotnull())
+			.groupby(inner[field])
 			.having((Count("*") > 1) & (Count("*") < rules.KEY_LIMIT))
 		)
 		if company:
-			query = query.where(table.company == company)
-		groups += [names.split(",") for names in query.run(pluck=True) if names]
-	return groups
+			groups = groups.where(inner.company == company)
+		groups = groups.as_("key_groups")
+		table = frappe.qb.DocType("Opportunity")
+		query = (
+			frappe.qb.from_(table)
+			.join(groups)
+			.on(table[field] == groups.value)
+			.select(groups.value.as_("key_value"), *(table[column] for column in DETAIL_FIELDS))
+			.where(readable(table, "Opportunity"))
+		)
+		for row in query.run(as_dict=True):
+			members.setdefault((code, row.key_value), []).append(row)
+	return members
 
 
 def get_data(filters) -> list[dict]:
-	groups = key_groups(filters.get("company"))
-	names = sorted({name for group in groups for name in group})
-	if not names:
+	members = key_members(filters.get("company"))
+	details = {row.name: row for group in members.values() for row in group}
+	if not details:
 		return []
-	table = frappe.qb.DocType("Opportunity")
-	details = {
-		row.name: row
-		for row in frappe.qb.from_(table)
-		.select(*(table[field] for field in DETAIL_FIELDS))
-		.where(table.name.isin(names) & readable(table, "Opportunity"))
-		.run(as_dict=True)
-	}
-	items = find.item_codes(list(details))
+	shared: dict[tuple[str, str], set[str]] = {}
+	for (code, _value), group in members.items():
+		for a, b in itertools.combinations(sorted(row.name for row in group), 2):
+			shared.setdefault((a, b), set()).add(code)
+	# items decide only where no strong key is shared
+	weak = {name for pair, codes in shared.items() if not codes & rules.STRONG_REASONS for name in pair}
+	items = find.item_codes(sorted(weak)) if weak else {}
 	# titles and party names normalized once a row, not once a pair
 	title_keys = {
 		name: (rules.title_key(row.title), rules.title_key(row.customer_name or row.party_name))
@@ -123,19 +130,15 @@ def get_data(filters) -> list[dict]:
 	}
 	reasons_of: dict[str, set[str]] = {}
 	pairs = []
-	seen = set()
-	for group in groups:
-		members = sorted(name for name in group if name in details)
-		for a, b in itertools.combinations(members, 2):
-			if (a, b) in seen:
-				continue
-			seen.add((a, b))
-			reasons = pair_reasons(details[a], details[b], items, title_keys)
-			if reasons:
-				pairs.append((a, b))
-				reasons_of.setdefault(a, set()).update(reasons)
-				reasons_of.setdefault(b, set()).update(reasons)
+	for (a, b), codes in shared.items():
+		reasons = pair_reasons(a, b, codes, items, title_keys)
+		if reasons:
+			pairs.append((a, b))
+			reasons_of.setdefault(a, set()).update(reasons)
+			reasons_of.setdefault(b, set()).update(reasons)
 	positions = stage_positions()
+	labels = reason_labels()
+	statuses: dict[str, str] = {}
 	data = []
 	for number, cluster in enumerate(rules.clusters(pairs), start=1):
 		keeper = max(
@@ -144,43 +147,38 @@ def get_data(filters) -> list[dict]:
 		)
 		for name in cluster:
 			row = details[name]
-			codes = [
-				code
-				for code in ("party", "email", "phone", "domain", "title", "items")
-				if code in reasons_of[name]
-			]
+			if row.status not in statuses:
+				statuses[row.status] = _(row.status)
 			data.append(
 				{
 					"cluster": number,
 					"opportunity": name,
 					"title": row.title,
 					"party": row.customer_name or row.party_name,
-					"status": _(row.status),
+					"status": statuses[row.status],
 					"sales_stage": row.sales_stage,
 					"opportunity_amount": row.opportunity_amount,
 					"currency": row.currency,
 					"opportunity_owner": row.opportunity_owner,
-					"why": describe(codes),
+					"why": "; ".join(labels[code] for code in REASON_ORDER if code in reasons_of[name]),
 					"proposed": int(name == keeper),
 				}
 			)
 	return data
 
 
-def describe(codes: list[str]) -> str:
-	labels = find.reason_labels()
-	parts = [labels[code] for code in codes if code in labels]
-	if "items" in codes:
-		parts.append(_("items in common"))
-	return "; ".join(parts)
+REASON_ORDER = ("party", "email", "phone", "domain", "title", "items")
 
 
-def pair_reasons(a: dict, b: dict, items: dict[str, set[str]], title_keys: dict) -> list[str]:
+def reason_labels() -> dict[str, str]:
+	return {**find.reason_labels(), "items": _("items in common")}
+
+
+def pair_reasons(a: str, b: str, shared: set[str], items: dict[str, set[str]], title_keys: dict) -> list[str]:
 	"""As the form's check (rules.match_reasons), from the title keys computed once a row."""
-	shared = {code for field, code in rules.KEY_FIELDS if a.get(field) and a.get(field) == b.get(field)}
-	(title_a, party_a), (title_b, party_b) = title_keys[a.name], title_keys[b.name]
+	(title_a, party_a), (title_b, party_b) = title_keys[a], title_keys[b]
 	similar_names = rules.similar_keys(title_a, title_b) or (
 		"party" not in shared and rules.similar_keys(party_a, party_b)
 	)
-	in_common = len(items[a.name] & items[b.name]) if a.name in items and b.name in items else 0
+	in_common = len(items[a] & items[b]) if a in items and b in items else 0
 	return rules.reasons_for(shared, similar_names, in_common)
