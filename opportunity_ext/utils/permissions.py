@@ -1,8 +1,7 @@
 """Rows a user may read, as a query-builder criterion for the app's own queries."""
 
-import re
-
 import frappe
+from frappe.desk.reportview import build_match_conditions
 from pypika.terms import ContainsCriterion, Criterion, LiteralValue
 
 
@@ -17,27 +16,19 @@ class SqlCriterion(Criterion):
 		return self.sql
 
 
-def readable(table, doctype: str, filters: list | None = None):
-	"""Criterion: rows of `table` (of `doctype`) the user may read and that match `filters`.
+def readable(table, doctype: str):
+	"""Criterion: rows of `table` (of `doctype`) the user may read, by Frappe's own rules
+	(role and user permissions, permission query hooks, sharing).
 
-	The conditions are frappe.get_list's own (role and user permissions, sharing). When
-	`table` is the doctype's own table and the list needs no join, they apply to its rows
-	directly; otherwise through `name IN (…)`, which looks each row up again."""
+	On the doctype's own table the match conditions Frappe's list view uses apply to its
+	rows directly; on another table (or an alias) through `name IN (frappe.get_list's
+	query)`, which looks each row up again."""
+	if not (frappe.has_permission(doctype, "select") or frappe.has_permission(doctype, "read")):
+		return SqlCriterion("1=0")
+	if table.get_table_name() == f"tab{doctype}" and not table.alias:
+		return SqlCriterion(f"({build_match_conditions(doctype) or '1=1'})")
 	# the query runs with named parameters: a literal % must reach the driver doubled
 	sql = frappe.get_list(
-		doctype,
-		filters=filters or [],
-		fields=[f"`tab{doctype}`.`name`"],
-		order_by="",
-		limit_page_length=0,
-		run=False,
+		doctype, fields=[f"`tab{doctype}`.`name`"], order_by="", limit_page_length=0, run=False
 	).replace("%", "%%")
-	own_table = f"`tab{doctype}`"
-	plain = re.match(
-		rf"^\s*select {re.escape(own_table)}.`name`\s+from {re.escape(own_table)}\s*(?:where (.*))?$",
-		sql,
-		re.S | re.I,
-	)
-	if plain and table.get_table_name() == f"tab{doctype}" and not table.alias:
-		return SqlCriterion(f"({plain.group(1)})" if plain.group(1) else "1=1")
 	return ContainsCriterion(table.name, LiteralValue(f"({sql})"))
