@@ -124,8 +124,6 @@ scheduler_events = {
 override_whitelisted_methods = {
 	"frappe.www.contact.send_message": "opportunity_ext.duplicates.enquiries.send_message"
 }
-# ... and so may a mail pulled by an Email Account appending to Opportunity (pulled in jobs)
-before_job = ["opportunity_ext.duplicates.enquiries.install_email_hook"]
 # A merge log is read by whoever may read one of its opportunities
 has_permission["Opportunity Merge Log"] = "opportunity_ext.duplicates.log.has_permission"
 permission_query_conditions["Opportunity Merge Log"] = "opportunity_ext.duplicates.log.query_conditions"

@@ -1,7 +1,9 @@
 """Enquiries from a known contact: with *Attach Enquiries to the Contact's Open Opportunity*
-(Opportunity Settings) an enquiry from the website contact form or an Email Account that
-appends to Opportunity, sent from the contact e-mail of an open opportunity, becomes a
-Communication on that opportunity instead of a new opportunity."""
+(Opportunity Settings) an enquiry from the website contact form, sent from the contact
+e-mail of an open opportunity, becomes a Communication on that opportunity instead of a new
+opportunity. (A mail pulled by an Email Account makes its opportunity in Frappe's
+InboundMail, which has no hook: such an opportunity is flagged as a possible duplicate of the
+contact's open one, to merge.)"""
 
 import frappe
 from frappe.rate_limiter import rate_limit
@@ -63,25 +65,3 @@ def add_enquiry(opportunity: str, sender: str, subject: str, content: str):
 			"reference_name": opportunity,
 		}
 	).insert(ignore_permissions=True)
-
-
-def install_email_hook(*args, **kwargs) -> None:
-	"""An Email Account appending to Opportunity makes a new opportunity for a mail that
-	threads to nothing (frappe.email.receive.InboundMail._create_reference_document); Frappe
-	has no hook there, so the method is wrapped (once per process, before each job, as mail
-	is pulled in jobs): a mail from an open opportunity's contact goes to that opportunity."""
-	from frappe.email.receive import InboundMail
-
-	original = InboundMail._create_reference_document
-	if getattr(original, "opportunity_ext", False):
-		return
-
-	def _create_reference_document(self, doctype):
-		if doctype == OPPORTUNITY and attach_enquiries():
-			existing = open_opportunity_for(self.from_email)
-			if existing:
-				return existing
-		return original(self, doctype)
-
-	_create_reference_document.opportunity_ext = True
-	InboundMail._create_reference_document = _create_reference_document

@@ -1,7 +1,6 @@
 """Site tests of the duplicate check, the merge and its undo."""
 
 import json
-from types import SimpleNamespace
 from unittest.mock import patch
 
 import frappe
@@ -208,18 +207,6 @@ class TestEnquiries(DuplicateTestCase):
 		count = frappe.db.count("Opportunity")
 		enquiries.send_message("asks@enquiry-dup.example.org", "Hello", "New")
 		self.assertEqual(frappe.db.count("Opportunity"), count + 1)
-
-	def test_incoming_mail_goes_to_the_open_opportunity(self):
-		from frappe.email.receive import InboundMail
-
-		enquiries.install_email_hook()
-		enquiries.install_email_hook()  # once only
-		mail = SimpleNamespace(from_email="asks@enquiry-dup.example.org")
-		self.assertEqual(InboundMail._create_reference_document(mail, "Opportunity"), self.opportunity.name)
-		stranger = SimpleNamespace(from_email="new@elsewhere-dup.example.org")
-		with patch.object(frappe, "new_doc", side_effect=RuntimeError("would make a new one")):
-			with self.assertRaisesRegex(RuntimeError, "would make a new one"):
-				InboundMail._create_reference_document(stranger, "Opportunity")
 
 
 def ensure_territory(name: str) -> str:
