@@ -18,14 +18,15 @@ def default_selling_price_list(party_type: str | None, party: str | None) -> str
 
 
 def check_may_price_from(price_list: str | None, customer: str | None) -> None:
-	"""What a whitelisted price lookup may read: a selling price list the user may read
-	(never a buying one: what the company pays), and the special prices of a customer the
-	user may read only."""
+	"""What a whitelisted price lookup may read: a selling price list (never a buying one:
+	what the company pays), and the special prices of a customer the user may read only.
+	Whoever may price opportunities may price from any selling list, as ERPNext's own item
+	details do (a Sales Manager has no read on Price List)."""
 	if price_list:
 		selling = frappe.db.get_value("Price List", price_list, "selling")
 		if selling is None:
 			frappe.throw(_("Price List {0} does not exist.").format(price_list), frappe.DoesNotExistError)
-		if not selling or not frappe.has_permission("Price List", "read", doc=price_list):
+		if not selling:
 			frappe.throw(
 				_("Not permitted to price from {0}: choose a selling price list.").format(price_list),
 				frappe.PermissionError,
