@@ -102,10 +102,11 @@ frappe.ui.form.on("Opportunity", {
 					});
 					return;
 				}
+				const party = `<b>${frappe.utils.escape_html(frm.doc.party_name)}</b>`;
 				frappe.confirm(
 					__("{0} {1} is not a customer yet. Create the customer now?", [
 						__(frm.doc.opportunity_from),
-						`<b>${frappe.utils.escape_html(frm.doc.party_name)}</b>`,
+						party,
 					]),
 					() => frm.trigger("make_customer")
 				);
