@@ -131,6 +131,9 @@ class TestSalesForecast(FrappeTestCase):
 			[{"fiscal_year": fy, "target_amount": 10000, "distribution_id": distribution}],
 		)
 		customer = make_customer("_OppExt Forecast Customer")
+		# A new deal takes its stage's default probability: the deals sit in a stage of 100 %,
+		# so each keeps the probability it is given (100 % unless said otherwise)
+		self.stage = make_sales_stage("_OppExt Forecast Certain", 100)
 		first_day = self.start
 		self.deals = {
 			"won": self.deal(customer, 1000, first_day, "Converted"),
@@ -146,6 +149,7 @@ class TestSalesForecast(FrappeTestCase):
 			customer,
 			opportunity_owner=self.seller,
 			opportunity_amount=amount,
+			sales_stage=self.stage,
 			probability=probability,
 			expected_closing=closing,
 			forecast_category=category,
@@ -172,6 +176,9 @@ class TestSalesForecast(FrappeTestCase):
 		self.assertEqual(
 			(first.closed, first.commit, first.best_case, first.pipeline, first.weighted_pipeline),
 			(1000, 2000, 500, 300, 2000 + 500 + 150),
+		)
+		self.assertEqual(
+			frappe.db.get_value("Opportunity", self.deals["pipeline"], "probability"), 50, "as given"
 		)
 		self.assertEqual(first.target, 4000, "40 % of 10,000 in the quarter's first month")
 		self.assertEqual(first.attainment, 25.0)
