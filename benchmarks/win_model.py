@@ -25,9 +25,10 @@ from unittest.mock import patch
 import frappe
 from frappe.query_builder.functions import Count
 
+from benchmarks.common import median_seconds, time_saves_in_turn
 from opportunity_ext.constants import SETTINGS
 from opportunity_ext.overrides import opportunity as opportunity_events
-from opportunity_ext.tests.utils import make_customer, make_opportunity
+from opportunity_ext.tests.utils import make_company, make_customer, make_opportunity
 from opportunity_ext.win_model import dataset, metrics, synthetic, training
 from opportunity_ext.win_model.live import apply_learned_probability, features_now
 from opportunity_ext.win_model.scoring import score
@@ -35,49 +36,18 @@ from opportunity_ext.win_model.scoring import score
 COMPANY = "Bench Win Model Company"
 
 
-def make_company() -> str:
-	if not frappe.db.exists("Company", COMPANY):
-		frappe.get_doc(
-			{
-				"doctype": "Company",
-				"company_name": COMPANY,
-				"abbr": "BWM",
-				"default_currency": "USD",
-				"country": "United States",
-				"create_chart_of_accounts_based_on": "Standard Template",
-				"chart_of_accounts": "Standard",
-			}
-		).insert(ignore_permissions=True)
-	return COMPANY
-
-
-def per_call_ms(call, count: int) -> float:
-	samples = []
-	for _ in range(count):
-		start = time.perf_counter()
-		call()
-		samples.append(time.perf_counter() - start)
-	return statistics.median(samples) * 1000
-
-
 def time_saves(deal, count: int) -> tuple[float, float]:
 	"""Median seconds of a save with and without scoring, taken in turn on the same deal."""
-	samples = {True: [], False: []}
-	for number in range(count * 2 + 10):
-		scoring = number % 2 == 0
-		deal.reload()
+
+	def change(number):
 		deal.opportunity_amount = 1000 + number
-		with patch.object(
-			opportunity_events,
-			"apply_learned_probability",
-			apply_learned_probability if scoring else lambda doc: None,
-		):
-			start = time.perf_counter()
-			deal.save()
-			elapsed = time.perf_counter() - start
-		if number >= 10:
-			samples[scoring].append(elapsed)
-	return statistics.median(samples[True]), statistics.median(samples[False])
+
+	return time_saves_in_turn(
+		deal,
+		change,
+		lambda: patch.object(opportunity_events, "apply_learned_probability", lambda doc: None),
+		count,
+	)
 
 
 def run(
@@ -91,7 +61,7 @@ def run(
 
 	if not frappe.db.a_row_exists("Company"):
 		before_tests()
-	make_company()
+	make_company(COMPANY, "BWM")
 	synthetic.ensure_masters()
 	synthetic.delete_deals("BENCH-WM-C")
 	synthetic.delete_deals("BENCH-WM-O")
@@ -136,8 +106,8 @@ def run(
 	)
 	stored = frappe.parse_json(model.model)
 	raw = features_now(deal)
-	arithmetic = per_call_ms(lambda: score(stored, raw), 2000)
-	with_reads = per_call_ms(lambda: apply_learned_probability(deal), 300)
+	arithmetic = median_seconds(lambda: score(stored, raw), 2000) * 1000
+	with_reads = median_seconds(lambda: apply_learned_probability(deal), 300) * 1000
 	print(
 		f"scoring on save: {arithmetic:.3f} ms arithmetic, {with_reads:.2f} ms with the features read "
 		f"(goal <= 2 ms)"
