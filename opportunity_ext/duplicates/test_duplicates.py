@@ -19,7 +19,9 @@ from opportunity_ext.tests.utils import (
 	make_opportunity,
 	make_payment,
 	make_sales_invoice,
+	make_territory,
 	make_user,
+	restrict_to_territory,
 )
 
 SELLER = "oppext-dup-seller@example.com"
@@ -152,8 +154,8 @@ class TestFind(DuplicateTestCase):
 		self.assertTrue(frappe.db.exists("Opportunity", doc.name))
 
 	def test_the_note_shows_only_what_the_user_may_read(self):
-		territory = ensure_territory("_OppExt Dup Hidden Territory")
-		mine = ensure_territory("_OppExt Dup Seller Territory")
+		territory = make_territory("_OppExt Dup Hidden Territory")
+		mine = make_territory("_OppExt Dup Seller Territory")
 		hidden = make_opportunity(
 			make_customer("_OppExt Dup Hotel", territory=territory),
 			territory=territory,
@@ -207,20 +209,6 @@ class TestEnquiries(DuplicateTestCase):
 		count = frappe.db.count("Opportunity")
 		enquiries.send_message("asks@enquiry-dup.example.org", "Hello", "New")
 		self.assertEqual(frappe.db.count("Opportunity"), count + 1)
-
-
-def ensure_territory(name: str) -> str:
-	if not frappe.db.exists("Territory", name):
-		frappe.get_doc(
-			{"doctype": "Territory", "territory_name": name, "parent_territory": "All Territories"}
-		).insert(ignore_permissions=True)
-	return name
-
-
-def restrict_to_territory(user: str, territory: str) -> None:
-	values = {"user": user, "allow": "Territory", "for_value": territory}
-	if not frappe.db.exists("User Permission", values):
-		frappe.get_doc({"doctype": "User Permission", **values}).insert(ignore_permissions=True)
 
 
 # --- merge and undo -------------------------------------------------------------------------------

@@ -8,8 +8,15 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from opportunity_ext.duplicates import merge
-from opportunity_ext.tests.test_permissions import call, make_territory
-from opportunity_ext.tests.utils import make_customer, make_opportunity, make_user
+from opportunity_ext.tests.utils import (
+	AsRequest,
+	call,
+	make_customer,
+	make_opportunity,
+	make_territory,
+	make_users,
+	restrict_to_territory,
+)
 
 OK, DENIED, EMPTY = "ok", "denied", "empty"
 USERS = {
@@ -36,7 +43,7 @@ def email(key: str) -> str:
 	return "Guest" if key == "guest" else f"oppext-dup-matrix-{key.replace('_', '-')}@example.com"
 
 
-class TestDuplicatePermissionMatrix(FrappeTestCase):
+class TestDuplicatePermissionMatrix(AsRequest, FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -55,22 +62,9 @@ class TestDuplicatePermissionMatrix(FrappeTestCase):
 			territory=south,
 			contact_email=contact,
 		).name
-		for key, roles in USERS.items():
-			if roles is not None:
-				make_user(email(key), roles)
-		restriction = {"user": email("cannot_read_one"), "allow": "Territory", "for_value": south}
-		if not frappe.db.exists("User Permission", restriction):
-			frappe.get_doc({"doctype": "User Permission", **restriction}).insert(ignore_permissions=True)
+		make_users(USERS, email)
+		restrict_to_territory(email("cannot_read_one"), south)
 		frappe.db.commit()
-
-	def setUp(self):
-		self.request = getattr(frappe.local, "request", None)
-		frappe.local.request = frappe._dict(method="POST")
-
-	def tearDown(self):
-		frappe.local.request = self.request
-		frappe.local.form_dict = frappe._dict()
-		frappe.set_user("Administrator")
 
 	def merged_log(self) -> str:
 		"""A merge made by an administrator, for the undo and the log."""
@@ -83,9 +77,11 @@ class TestDuplicatePermissionMatrix(FrappeTestCase):
 		return {
 			"find (the one they may read)": (
 				None,
-				lambda _: OK
-				if call("opportunity_ext.duplicates.find.get_possible_duplicates", opportunity=second)
-				else EMPTY,
+				lambda _: (
+					OK
+					if call("opportunity_ext.duplicates.find.get_possible_duplicates", opportunity=second)
+					else EMPTY
+				),
 			),
 			"merge preview": (
 				None,
@@ -112,16 +108,18 @@ class TestDuplicatePermissionMatrix(FrappeTestCase):
 			),
 			"clusters report": (
 				None,
-				lambda _: OK
-				if any(
-					row.get("opportunity") in (first, second)
-					for row in call(
-						"frappe.desk.query_report.run",
-						report_name="Duplicate Opportunities",
-						filters=json.dumps({}),
-					)["result"]
-				)
-				else EMPTY,
+				lambda _: (
+					OK
+					if any(
+						row.get("opportunity") in (first, second)
+						for row in call(
+							"frappe.desk.query_report.run",
+							report_name="Duplicate Opportunities",
+							filters=json.dumps({}),
+						)["result"]
+					)
+					else EMPTY
+				),
 			),
 		}
 

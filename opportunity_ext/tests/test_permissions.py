@@ -6,19 +6,23 @@ import hashlib
 import json
 
 import frappe
-from frappe.handler import execute_cmd
 from frappe.tests.utils import FrappeTestCase
 
 from opportunity_ext.balance.ledger import get_opportunity_balance, get_opportunity_balances
 from opportunity_ext.tests.utils import (
+	AsRequest,
+	call,
 	company,
 	make_customer,
 	make_item,
 	make_item_price,
 	make_opportunity,
 	make_sales_invoice,
+	make_territory,
 	make_user,
+	make_users,
 	make_won_reason,
+	restrict_to_territory,
 )
 
 OK, DENIED, EMPTY = "ok", "denied", "empty"
@@ -60,21 +64,7 @@ def user_email(key: str) -> str:
 	return "Guest" if key == "guest" else f"oppext-matrix-{key.replace('_', '-')}@example.com"
 
 
-def make_territory(name: str) -> str:
-	if not frappe.db.exists("Territory", name):
-		frappe.get_doc(
-			{"doctype": "Territory", "territory_name": name, "parent_territory": "All Territories"}
-		).insert(ignore_permissions=True)
-	return name
-
-
-def call(cmd: str, **args):
-	"""As a REST call: the handler checks the whitelist, guests and the HTTP method."""
-	frappe.local.form_dict = frappe._dict(args)
-	return execute_cmd(cmd)
-
-
-class TestPermissionMatrix(FrappeTestCase):
+class TestPermissionMatrix(AsRequest, FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -98,26 +88,9 @@ class TestPermissionMatrix(FrappeTestCase):
 				"starts_on": frappe.utils.add_days(frappe.utils.now_datetime(), 3),
 			}
 		).insert(ignore_permissions=True)
-		for key, roles in USERS.items():
-			if roles is not None:
-				make_user(user_email(key), roles)
-		restriction = {
-			"user": user_email("sales_user_restricted"),
-			"allow": "Territory",
-			"for_value": other_territory,
-		}
-		if not frappe.db.exists("User Permission", restriction):
-			frappe.get_doc({"doctype": "User Permission", **restriction}).insert(ignore_permissions=True)
+		make_users(USERS, user_email)
+		restrict_to_territory(user_email("sales_user_restricted"), other_territory)
 		frappe.db.commit()
-
-	def setUp(self):
-		self.request = getattr(frappe.local, "request", None)
-		frappe.local.request = frappe._dict(method="POST")
-
-	def tearDown(self):
-		frappe.local.request = self.request
-		frappe.local.form_dict = frappe._dict()
-		frappe.set_user("Administrator")
 
 	def actions(self) -> dict:
 		opp = self.opportunity
