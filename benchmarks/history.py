@@ -21,7 +21,7 @@ from unittest.mock import patch
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime, today
 
-from benchmarks.common import time_reports
+from benchmarks.common import time_reports, time_saves_in_turn
 from benchmarks.reports import baseline, print_table
 from opportunity_ext.lifecycle.history.backfill import backfill
 from opportunity_ext.overrides import opportunity as opportunity_events
@@ -36,23 +36,17 @@ def time_saves(count: int) -> tuple[float, float]:
 	"""Median seconds of a save with and without the history's recording, the two taken in
 	turn on the same opportunity (after a warm-up), so drift in the machine hits both alike."""
 	opportunity = make_opportunity(make_customer("Bench History Customer"))
-	samples = {True: [], False: []}
-	for number in range(count * 2 + 10):
-		recording = number % 2 == 0
-		opportunity.reload()
+
+	def change(number):
 		opportunity.probability = 10 + number % 80
-		# where the save's on_change calls it (imported by name there)
-		with (
-			nullcontext()
-			if recording
-			else patch.object(opportunity_events, "record_changes", lambda doc: None)
-		):
-			start = time.perf_counter()
-			opportunity.save()
-			elapsed = time.perf_counter() - start
-		if number >= 10:
-			samples[recording].append(elapsed)
-	return statistics.median(samples[True]), statistics.median(samples[False])
+
+	# where the save's on_change calls it (imported by name there)
+	return time_saves_in_turn(
+		opportunity,
+		change,
+		lambda: patch.object(opportunity_events, "record_changes", lambda doc: None),
+		count,
+	)
 
 
 def seed(start: int, stop: int) -> None:

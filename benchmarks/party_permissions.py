@@ -15,7 +15,7 @@ On the dev site (it inserts rows named BENCH-PP-… and deletes them afterwards)
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
-from benchmarks.common import median_seconds, time_reports
+from benchmarks.common import DEAL_FIELDS, deal_values, median_seconds, time_reports
 from opportunity_ext.tests.utils import company, make_customer, make_user
 
 PREFIX = "BENCH-PP-"
@@ -49,23 +49,13 @@ def seed(count: int) -> list[str]:
 				customer,
 				customer,
 				customer,
-				status,
-				company(),
-				add_days(today(), -(i % 365) - 30),
-				currency,
-				1,
-				1000,
-				1000,
-				50,
-				500,
+				*deal_values(i, status, currency, 1000),
 				closed if status == "Converted" else None,
 				closed if status == "Lost" else None,
 			)  # fmt: skip
 		)
 	fields = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "opportunity_from",
-		"party_name", "customer_name", "title", "party_customer", "status", "company", "transaction_date",
-		"currency", "conversion_rate", "opportunity_amount", "base_opportunity_amount", "probability",
-		"base_weighted_amount", "won_date", "lost_date"]  # fmt: skip
+		"party_name", "customer_name", "title", "party_customer", *DEAL_FIELDS, "won_date", "lost_date"]  # fmt: skip
 	for chunk in range(0, len(rows), 20_000):
 		frappe.db.bulk_insert("Opportunity", fields, rows[chunk : chunk + 20_000])
 	frappe.db.commit()

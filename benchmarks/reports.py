@@ -11,7 +11,7 @@ status through frappe.get_list).
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
-from benchmarks.common import time_reports
+from benchmarks.common import DEAL_FIELDS, deal_values, time_reports
 from opportunity_ext.constants import FORECAST_CATEGORIES
 from opportunity_ext.tests.utils import (
 	company,
@@ -65,15 +65,7 @@ def seed(start: int, stop: int, masters) -> None:
 				customer,
 				customer,
 				customer,
-				status,
-				company(),
-				add_days(today(), -(i % 365) - 30),
-				currency,
-				1,
-				1000 + i % 5000,
-				1000 + i % 5000,
-				50,
-				(1000 + i % 5000) / 2,
+				*deal_values(i, status, currency, 1000 + i % 5000),
 				stages[i % 6],
 				campaigns[i % 10],
 				"Campaign",
@@ -103,9 +95,8 @@ def seed(start: int, stop: int, masters) -> None:
 			reason_rows.append(
 				(frappe.generate_hash(length=12), *stamp, name, "Opportunity", "lost_reasons", 1, reason)
 			)
-	fields = ["name", *base, "opportunity_from", "party_name", "customer_name", "title", "status", "company",
-		"transaction_date", "currency", "conversion_rate", "opportunity_amount", "base_opportunity_amount",
-		"probability", "base_weighted_amount", "sales_stage", "campaign", "source", "opportunity_type",
+	fields = ["name", *base, "opportunity_from", "party_name", "customer_name", "title", *DEAL_FIELDS,
+		"sales_stage", "campaign", "source", "opportunity_type",
 		"opportunity_owner", "won_date", "lost_date", "days_to_close", "first_response_time",
 		"expected_closing", "forecast_category"]  # fmt: skip
 	child = ["name", *base, "parent", "parenttype", "parentfield", "idx"]
