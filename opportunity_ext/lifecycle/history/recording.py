@@ -23,13 +23,10 @@ HISTORY = "Opportunity History"
 STAGE_LOG = "Opportunity Stage Log"
 STAGE = "sales_stage"
 TRACKED_FIELDS = ("sales_stage", "status", "opportunity_amount", "probability", "expected_closing")
+# the columns every row of the history and the stage log starts with
+BASE_FIELDS = ("name", "creation", "modified", "owner", "modified_by", "opportunity")
 ROW_FIELDS = (
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"opportunity",
+	*BASE_FIELDS,
 	"changed_on",
 	"changed_by",
 	"field",
@@ -38,12 +35,7 @@ ROW_FIELDS = (
 	"days_in_previous_stage",
 )
 STAGE_LOG_FIELDS = (
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"opportunity",
+	*BASE_FIELDS,
 	"sales_stage",
 	"entered_on",
 	"last_entered_on",
