@@ -13,6 +13,7 @@ from frappe.query_builder.functions import Count
 
 from opportunity_ext.duplicates import find, rules
 from opportunity_ext.lifecycle.funnel import stage_positions
+from opportunity_ext.opportunity_ext.report import utils
 from opportunity_ext.utils.permissions import readable
 
 DETAIL_FIELDS = (
@@ -38,46 +39,17 @@ def execute(filters=None):
 
 def get_columns() -> list[dict]:
 	return [
-		{"fieldname": "cluster", "label": _("Cluster"), "fieldtype": "Int", "width": 80},
-		{
-			"fieldname": "opportunity",
-			"label": _("Opportunity"),
-			"fieldtype": "Link",
-			"options": "Opportunity",
-			"width": 170,
-		},
-		{"fieldname": "title", "label": _("Title"), "fieldtype": "Data", "width": 200},
-		{"fieldname": "party", "label": _("Party"), "fieldtype": "Data", "width": 160},
-		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 90},
-		{
-			"fieldname": "sales_stage",
-			"label": _("Sales Stage"),
-			"fieldtype": "Link",
-			"options": "Sales Stage",
-			"width": 120,
-		},
-		{
-			"fieldname": "opportunity_amount",
-			"label": _("Amount"),
-			"fieldtype": "Currency",
-			"options": "currency",
-			"width": 120,
-		},
-		{
-			"fieldname": "opportunity_owner",
-			"label": _("Owner"),
-			"fieldtype": "Link",
-			"options": "User",
-			"width": 150,
-		},
-		{"fieldname": "why", "label": _("Why"), "fieldtype": "Data", "width": 280},
-		{"fieldname": "proposed", "label": _("Proposed to Keep"), "fieldtype": "Check", "width": 90},
-		{
-			"fieldname": "currency",
-			"label": _("Currency"),
-			"fieldtype": "Data",
-			"hidden": 1,
-		},
+		utils.column("cluster", _("Cluster"), "Int", 80),
+		utils.column("opportunity", _("Opportunity"), "Link", 170, "Opportunity"),
+		utils.column("title", _("Title"), "Data", 200),
+		utils.column("party", _("Party"), "Data", 160),
+		utils.column("status", _("Status"), "Data", 90),
+		utils.column("sales_stage", _("Sales Stage"), "Link", 120, "Sales Stage"),
+		utils.column("opportunity_amount", _("Amount"), "Currency", 120, "currency"),
+		utils.column("opportunity_owner", _("Owner"), "Link", 150, "User"),
+		utils.column("why", _("Why"), "Data", 280),
+		utils.column("proposed", _("Proposed to Keep"), "Check", 90),
+		{"fieldname": "currency", "label": _("Currency"), "fieldtype": "Data", "hidden": 1},
 	]
 
 
