@@ -53,6 +53,19 @@ def permitted(table, filters: dict, date_field: str | None = "transaction_date")
 	return table.name.isin(LiteralValue("(" + readable.replace("%", "%%") + ")"))
 
 
+def stage_log(filters: dict):
+	"""(query, log, opportunity): the Opportunity Stage Log joined to its opportunities, only
+	those the filters and the user's permissions let through."""
+	log, opportunity = frappe.qb.DocType("Opportunity Stage Log"), frappe.qb.DocType("Opportunity")
+	query = (
+		frappe.qb.from_(log)
+		.join(opportunity)
+		.on(log.opportunity == opportunity.name)
+		.where(permitted(opportunity, filters))
+	)
+	return query, log, opportunity
+
+
 def closed_in_range(opportunity, filters: dict):
 	"""Criterion for won or lost opportunities the user may read, closed within the report's
 	date range; and the closing-date term (won or lost date)."""

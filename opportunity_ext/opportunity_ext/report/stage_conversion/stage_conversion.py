@@ -25,18 +25,14 @@ def execute(filters=None):
 def get_data(filters) -> list[dict]:
 	"""From the stage log, a row a deal and stage: per stage, the deals that entered it, those
 	that reached a later stage and those won."""
-	log, opportunity = frappe.qb.DocType("Opportunity Stage Log"), frappe.qb.DocType("Opportunity")
+	query, log, opportunity = utils.stage_log(filters)
 	rows = (
-		frappe.qb.from_(log)
-		.join(opportunity)
-		.on(log.opportunity == opportunity.name)
-		.select(
+		query.select(
 			log.sales_stage.as_("stage"),
 			Count("*").as_("entered"),
 			Sum(log.advanced).as_("advanced"),
 			Sum(Case().when(opportunity.status == WON_STATUS, 1).else_(0)).as_("won"),
 		)
-		.where(utils.permitted(opportunity, filters))
 		.groupby(log.sales_stage)
 		.run(as_dict=True)
 	)

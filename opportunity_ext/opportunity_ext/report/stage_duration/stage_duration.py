@@ -30,13 +30,8 @@ def outcome_of(status):
 def get_data(filters, field: str | None) -> list[dict]:
 	"""From the stage log: per stage left (and outcome, and group), the deals, and the
 	average and median of their days in it."""
-	log, opportunity = frappe.qb.DocType("Opportunity Stage Log"), frappe.qb.DocType("Opportunity")
-	stages_left = (
-		frappe.qb.from_(log)
-		.join(opportunity)
-		.on(log.opportunity == opportunity.name)
-		.where(log.left_on.isnotnull() & utils.permitted(opportunity, filters))
-	)
+	query, log, opportunity = utils.stage_log(filters)
+	stages_left = query.where(log.left_on.isnotnull())
 	groups = [log.sales_stage, outcome_of(opportunity.status)] + ([opportunity[field]] if field else [])
 	data = []
 	for days in utils.figures_by_group(stages_left, groups, log.days_in_stage):
