@@ -6,16 +6,23 @@ frappe.listview_settings["Opportunity"] = frappe.listview_settings["Opportunity"
 	const settings = frappe.listview_settings["Opportunity"];
 	const erpnext_indicator = settings.get_indicator;
 	const erpnext_refresh = settings.refresh;
-	const erpnext_onload = settings.onload;
 	settings.add_fields = [...(settings.add_fields || []), "is_stalled"];
-	settings.onload = function (listview) {
-		erpnext_onload && erpnext_onload(listview);
-		// Frappe's Kanban view shows on its cards the board's fields, but reads them from the
-		// list query, which doesn't fetch them: without this the cards show them empty.
-		if (listview.view_name === "Kanban" && listview.board) {
-			(listview.board.fields || []).forEach((field) => listview._add_field(field));
-		}
-	};
+	// Frappe's Kanban view shows on its cards the board's fields, but reads them from the
+	// list query, which doesn't fetch them: without this the cards show them empty. The
+	// Kanban view calls none of the list settings' hooks before its query (not onload), so
+	// its set_fields adds them, for Opportunity boards only, once the board is loaded.
+	const KanbanView = frappe.views.KanbanView;
+	if (KanbanView && !KanbanView.prototype.__oppext_board_fields) {
+		const set_fields = KanbanView.prototype.set_fields;
+		KanbanView.prototype.set_fields = function () {
+			const result = set_fields.apply(this, arguments);
+			if (this.doctype === "Opportunity" && this.board) {
+				(this.board.fields || []).forEach((field) => this._add_field(field));
+			}
+			return result;
+		};
+		KanbanView.prototype.__oppext_board_fields = true;
+	}
 	settings.get_indicator = function (doc) {
 		if (doc.is_stalled) return [__("Stalled"), "red", "is_stalled,=,1"];
 		return erpnext_indicator ? erpnext_indicator(doc) : undefined;
