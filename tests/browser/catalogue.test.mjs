@@ -100,6 +100,8 @@ for (const lang of ["en", "fa"]) {
 			await page.evaluate(() => cur_frm.scroll_to_field("items"));
 			await page.locator(".btn", { hasText: lang === "fa" ? "افزودن محصولات" : "Add Products" }).first().click();
 			await page.waitForSelector(".oppext-catalogue-group");
+			// the catalogue's first page, as the user sees it before choosing a group
+			await page.waitForSelector('.oppext-catalogue-items[data-group=""] tbody tr');
 			const count = page.locator(".modal.show .oppext-catalogue-count");
 			const inputs = page.locator(".oppext-catalogue-qty");
 			// a group's own page, not an earlier page still on its way

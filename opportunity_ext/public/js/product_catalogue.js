@@ -37,10 +37,13 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 					fieldtype: "Check",
 					fieldname: "keep_open",
 					label: __("Keep the group open after adding"),
-					change: () =>
+					change: () => {
+						if (this.showing_last_choice) return;
+						this.keep_open_chosen = true;
 						frappe.xcall("opportunity_ext.sales_documents.catalogue.set_keep_open", {
 							keep_open: this.dialog.get_value("keep_open") ? 1 : 0,
-						}),
+						});
+					},
 				},
 				{ fieldtype: "Section Break" },
 				{ fieldtype: "HTML", fieldname: "body" },
@@ -122,7 +125,13 @@ opportunity_ext.ProductCatalogue = class ProductCatalogue {
 		const request = (this.request = (this.request || 0) + 1);
 		const item_group = this.item_group;
 		frappe.xcall("opportunity_ext.sales_documents.catalogue.get_catalogue_items", this.args(start)).then((page) => {
-			if (!this.loaded) this.dialog.set_value("keep_open", page.keep_open ? 1 : 0); // the user's last choice
+			// the user's last choice, unless they ticked or unticked the box before this page came
+			if (!this.loaded && !this.keep_open_chosen) {
+				this.showing_last_choice = true;
+				this.dialog
+					.set_value("keep_open", page.keep_open ? 1 : 0)
+					.finally(() => (this.showing_last_choice = false));
+			}
 			this.loaded = true;
 			// a later choice (a group, a search) has overtaken this page: drawing it would
 			// wipe the quantities typed into the newer one
