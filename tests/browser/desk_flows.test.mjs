@@ -380,6 +380,11 @@ function flows(lang) {
 				dialog.set_value("detailed_reason", "Best total price");
 			});
 			await page.waitForTimeout(300);
+			// the reasons were set without their list of suggestions, which the dialog opened on
+			// showing (its first field has the focus) and which may lie over the button: a click
+			// on the dialog's title closes it, as a user's click elsewhere would
+			await dialog.locator(".modal-title").click();
+			await dialog.locator(".awesomplete ul:not([hidden])").first().waitFor({ state: "detached" });
 			await dialog.locator(".btn-primary").click();
 			// it says so
 			const said = await page.evaluate(() => __("Opportunity {0} declared won", [cur_frm.doc.name]));
