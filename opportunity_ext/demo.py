@@ -21,6 +21,7 @@ from opportunity_ext.lifecycle import rules as lifecycle
 from opportunity_ext.lifecycle.funnel import funnel_order
 from opportunity_ext.lifecycle.history import stalled
 from opportunity_ext.lifecycle.history.recording import recorded_at
+from opportunity_ext.win_model.synthetic import demo_win_chance
 
 RECORD = "Opportunity Demo Record"
 SEED = 7
@@ -82,6 +83,11 @@ CONTACT_NAMES = {
 # The first deals end as every card and report needs on day one: won and lost this month,
 # an open deal that moved and slipped lately
 SURE_FATES = ("won", "lost", "open", "won")
+# Of the older deals, the share closed straight from the pipeline; of the quoted ones, the
+# share ordered or declared lost: with the default 200 deals, well over the win model's
+# 50 won and 50 lost
+CLOSED_SHARE = 0.45
+QUOTED_CLOSED_SHARE = 0.7
 
 
 class DemoMaker:
@@ -315,22 +321,19 @@ class DemoMaker:
 		if number < len(SURE_FATES):  # every card and report has something this month
 			fate, opened = SURE_FATES[number], add_days(self.today, -rng.randint(50, 120))
 			age = (self.today - getdate(opened)).days
-		elif age > 45 and outcome < 0.22:
-			fate = "won"
-		elif age > 45 and outcome < 0.38:
-			fate = "lost"
+		elif age > 45 and outcome < CLOSED_SHARE:
+			fate = "closed"  # won or lost: drawn from its chance once it is made
 		elif not from_lead and outcome < 0.65:
 			fate = "quoted"
 		else:
 			fate = "open"
 		closes = None
-		if fate in ("won", "lost"):
+		if fate in ("won", "lost", "closed"):
 			closes = add_days(opened, rng.randint(10, min(age, 120)))
 			if number < len(SURE_FATES):
 				closes = add_days(self.today, -number)
 		party = rng.choice(self.leads) if from_lead else rng.choice(self.customers)
 		group_decision = not from_lead and rng.random() < 0.4
-		path = stage_path(fate, len(self.stages), age, rng)
 		values = {
 			"doctype": "Opportunity",
 			"opportunity_from": "Lead" if from_lead else "Customer",
@@ -338,7 +341,7 @@ class DemoMaker:
 			"company": self.company,
 			"transaction_date": opened,
 			"opportunity_owner": rng.choice(self.sellers),
-			"sales_stage": self.stages[path[0]] if path else None,
+			"sales_stage": self.stages[0] if self.stages else None,  # every path starts there
 			"territory": rng.choice(self.territories),
 			"campaign": rng.choice(self.campaigns) if rng.random() < 0.6 else None,
 			"source": rng.choice(self.sources) if self.sources else None,
@@ -367,6 +370,11 @@ class DemoMaker:
 			]
 		with recorded_at(f"{opened} 09:00:00"):
 			opportunity = self.insert(values)
+		# won or lost as the deal's own inputs make likely: a signal the win model can learn
+		chance = win_chance(opportunity)
+		if fate == "closed":
+			fate = "won" if rng.random() < chance else "lost"
+		path = stage_path(fate, len(self.stages), age, rng)
 
 		# the moves, spread over the deal's life: up to its close, or until a few days ago
 		last = getdate(closes) if closes else self.today
@@ -384,7 +392,7 @@ class DemoMaker:
 		elif fate == "lost":
 			self.lose(opportunity, closes)
 		elif fate == "quoted":
-			self.quote(opportunity, opened, age)
+			self.quote(opportunity, opened, age, chance)
 
 	def move(self, opportunity, at, **values):
 		"""One change of the deal, saved as a user saves it, recorded on `at`."""
@@ -438,23 +446,26 @@ class DemoMaker:
 			)
 		backdate_closing(opportunity.name, on)
 
-	def quote(self, opportunity, opened, age):
+	def quote(self, opportunity, opened, age, chance: float):
+		"""A quotation submitted; most are then ordered (won) or declared lost, as `chance`
+		draws, the rest wait for the customer."""
 		from erpnext.crm.doctype.opportunity.opportunity import make_quotation
 
 		quoted = max(getdate(add_days(opened, self.rng.randint(3, 15))), self.year_start)
 		quoted = max(quoted, getdate(opportunity.stage_entered_on or opened))
 		if quoted > self.today:
 			return
-		fate = self.rng.random()
+		closes = self.rng.random() < QUOTED_CLOSED_SHARE
+		fate = "won" if closes and self.rng.random() < chance else "lost" if closes else "waiting"
 		with recorded_at(f"{quoted} 11:00:00"):
 			quotation = make_quotation(opportunity.name)
 			quotation.transaction_date = quoted
 			# ERPNext orders only a quotation still valid: those ordered were offered until now
-			quotation.valid_till = add_days(self.today, 30) if 0.3 <= fate < 0.7 else add_days(quoted, 45)
+			quotation.valid_till = add_days(self.today, 30) if fate == "won" else add_days(quoted, 45)
 			quotation.insert(ignore_permissions=True)
 			quotation.submit()
 		self.record(quotation)
-		if fate < 0.3:
+		if fate == "lost":
 			lost_on = min(getdate(add_days(quoted, self.rng.randint(5, 30))), self.today)
 			with recorded_at(f"{lost_on} 16:00:00"):
 				quotation.reload()
@@ -464,7 +475,7 @@ class DemoMaker:
 					"",
 				)
 			backdate_closing(opportunity.name, lost_on)
-		elif fate < 0.7:
+		elif fate == "won":
 			self.order_and_invoice(opportunity.name, quotation, quoted)
 
 	def order_and_invoice(self, opportunity: str, quotation, quoted):
@@ -520,6 +531,18 @@ class DemoMaker:
 		credit_note.submit()
 		self.record(credit_note)
 		self.credit_note_made = True
+
+
+def win_chance(opportunity) -> float:
+	"""The demo deal's chance of being won, from its own source, territory, amount and
+	purchase process (`demo_win_chance`): outcomes a learned model can beat the stage
+	default on."""
+	return demo_win_chance(
+		opportunity.source,
+		opportunity.territory,
+		flt(opportunity.base_opportunity_amount or opportunity.opportunity_amount),
+		opportunity.purchase_process,
+	)
 
 
 def contact_names(language: str, customer_number: int) -> list[tuple[str, str]]:
