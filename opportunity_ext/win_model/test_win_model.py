@@ -9,13 +9,19 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 import frappe
-from frappe.handler import execute_cmd
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt
 
 from opportunity_ext.constants import SETTINGS
 from opportunity_ext.overrides import opportunity as opportunity_events
-from opportunity_ext.tests.utils import make_customer, make_opportunity, make_user
+from opportunity_ext.tests.utils import (
+	AsRequest,
+	call,
+	make_company,
+	make_customer,
+	make_opportunity,
+	make_user,
+)
 from opportunity_ext.win_model import dataset, metrics, synthetic, training
 from opportunity_ext.win_model.features import CLOSED_ONLY_FIELDS, FEATURES, raw_features
 
@@ -24,22 +30,6 @@ EMPTY_COMPANY = "_Test Win Model Empty Company"
 DEALS = 800
 # the learned Brier score on held-out deals is within this of the true probabilities' own
 MARGIN = 0.02
-
-
-def make_company(name: str, abbr: str) -> str:
-	if not frappe.db.exists("Company", name):
-		frappe.get_doc(
-			{
-				"doctype": "Company",
-				"company_name": name,
-				"abbr": abbr,
-				"default_currency": "USD",
-				"country": "United States",
-				"create_chart_of_accounts_based_on": "Standard Template",
-				"chart_of_accounts": "Standard",
-			}
-		).insert(ignore_permissions=True)
-	return name
 
 
 def probability_trail(name: str) -> tuple[list, list]:
@@ -78,13 +68,7 @@ def history_row(name: str, probability: float) -> bool:
 	)
 
 
-def call(cmd: str, **args):
-	"""As a REST call: the handler checks the whitelist and the HTTP method."""
-	frappe.local.form_dict = frappe._dict(args)
-	return execute_cmd(cmd)
-
-
-class TestWinModel(FrappeTestCase):
+class TestWinModel(AsRequest, FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -99,12 +83,7 @@ class TestWinModel(FrappeTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 		frappe.db.set_single_value(SETTINGS, "learned_probability_drives", 0)
-		self.request = getattr(frappe.local, "request", None)
-		frappe.local.request = frappe._dict(method="POST")
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.local.request = self.request
+		super().setUp()
 
 	# --- learning ---------------------------------------------------------------------------
 
