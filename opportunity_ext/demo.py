@@ -370,6 +370,11 @@ class DemoMaker:
 			]
 		with recorded_at(f"{opened} 09:00:00"):
 			opportunity = self.insert(values)
+		# made the day it was opened, as its history says (the win model reads a deal's
+		# close only after its creation)
+		frappe.db.set_value(
+			"Opportunity", opportunity.name, "creation", f"{opened} 09:00:00", update_modified=False
+		)
 		# won or lost as the deal's own inputs make likely: a signal the win model can learn
 		chance = win_chance(opportunity)
 		if fate == "closed":
