@@ -392,21 +392,17 @@ class TestPipelineVelocity(FrappeTestCase):
 			"opportunity_type": make_opportunity_type(VELOCITY_TYPE),
 		}
 		for amount, days in ((1000, 10), (3000, 30)):
-			self.close(
-				make_opportunity(
-					self.customer, opportunity_type=VELOCITY_TYPE, opportunity_amount=amount
-				).name,
-				"Converted",
-				days,
-			)
+			self.close(self.deal(amount).name, "Converted", days)
 		for _number in range(2):
-			self.close(
-				make_opportunity(self.customer, opportunity_type=VELOCITY_TYPE, opportunity_amount=500).name,
-				"Lost",
-				5,
-			)
+			self.close(self.deal(500).name, "Lost", 5)
 		for _number in range(4):
-			make_opportunity(self.customer, opportunity_type=VELOCITY_TYPE, opportunity_amount=700)
+			self.deal(700)
+
+	def deal(self, amount, **kwargs):
+		"""An opportunity of the report's type for the test's customer."""
+		return make_opportunity(
+			self.customer, opportunity_type=VELOCITY_TYPE, opportunity_amount=amount, **kwargs
+		)
 
 	def close(self, name, status, days, on=None):
 		date_field = "won_date" if status == "Converted" else "lost_date"
@@ -432,27 +428,12 @@ class TestPipelineVelocity(FrappeTestCase):
 		from opportunity_ext.opportunity_ext.report.pipeline_velocity.pipeline_velocity import execute
 
 		last_month = add_months(getdate(today()).replace(day=1), -1)
-		won = make_opportunity(
-			self.customer,
-			opportunity_type=VELOCITY_TYPE,
-			opportunity_amount=1000,
-			transaction_date=last_month,
-		)
+		won = self.deal(1000, transaction_date=last_month)
 		self.close(won.name, "Converted", 10, on=last_month)
-		lost = make_opportunity(
-			self.customer,
-			opportunity_type=VELOCITY_TYPE,
-			opportunity_amount=1000,
-			transaction_date=last_month,
-		)
+		lost = self.deal(1000, transaction_date=last_month)
 		self.close(lost.name, "Lost", 5, on=last_month)
 		for _number in range(2):  # still open at the end of last month, and now
-			make_opportunity(
-				self.customer,
-				opportunity_type=VELOCITY_TYPE,
-				opportunity_amount=700,
-				transaction_date=last_month,
-			)
+			self.deal(700, transaction_date=last_month)
 		_columns, rows, _message, _chart = execute({**self.filters, "from_date": str(last_month)})
 		before, month = rows
 		self.assertEqual((before.open_deals, before.velocity, before.change), (2, 100, None))
