@@ -196,3 +196,22 @@ class TestDemo(FrappeTestCase):
 		):
 			with self.assertRaisesRegex(frappe.ValidationError, "setup wizard"):
 				demo_company()
+
+
+class TestDemoOutcomes(FrappeTestCase):
+	"""The demo's closed deals are won or lost by their own inputs (the full 200-deal demo
+	takes minutes: its counts are checked by hand, see docs/win-model.md)."""
+
+	def test_chance_follows_the_deals_inputs(self):
+		from opportunity_ext.demo import CLOSED_SHARE, QUOTED_CLOSED_SHARE, win_chance
+
+		deal = lambda **values: frappe._dict(  # noqa: E731
+			{"source": "Reference", "territory": "North (Demo)", "base_opportunity_amount": 5000,
+			"purchase_process": "Group Decision", **values}
+		)  # fmt: skip
+		self.assertGreater(win_chance(deal()), win_chance(deal(source="Cold Calling")))
+		self.assertGreater(win_chance(deal()), win_chance(deal(base_opportunity_amount=80000)))
+		self.assertGreater(win_chance(deal()), win_chance(deal(purchase_process="Individual Decision")))
+		self.assertNotEqual(win_chance(deal()), win_chance(deal(territory="Export (Demo)")))
+		# enough closes for the win model's 50 won and 50 lost at the default 200
+		self.assertGreaterEqual(200 * 0.85 * CLOSED_SHARE + 200 * 0.2 * QUOTED_CLOSED_SHARE, 100)
