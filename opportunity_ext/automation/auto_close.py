@@ -12,9 +12,6 @@ The job runs in the long queue, commits every batch, logs a row that fails (Erro
 and goes on, publishes its progress, and leaves the run's summary in Opportunity Settings.
 """
 
-import functools
-from contextlib import contextmanager
-
 import frappe
 from frappe import _
 from frappe.query_builder import Order
@@ -24,9 +21,10 @@ from pypika.terms import ExistsCriterion
 
 from opportunity_ext.automation.assignment import owners_of
 from opportunity_ext.constants import LOST_STATUS, SETTINGS
+from opportunity_ext.utils.jobs import save_each
 
 BATCH_SIZE = 500
-SAVEPOINT = "oppext_auto_close"
+SAVEPOINT = "oppext_auto_close"  # the owners' warnings
 
 
 def get_settings() -> frappe._dict:
@@ -84,107 +82,29 @@ def process_stale_opportunities(now=None, batch_size: int = BATCH_SIZE) -> dict:
 
 
 def close_all(settings, now, batch_size: int, failed: list[str]) -> int:
-	"""The candidates in batches, each batch committed; progress published after each."""
+	"""The candidates, each loaded and saved with its new status, in batches committed one by
+	one; a batch's candidates read again just before it (activity since keeps one open)."""
 	candidates = [row.name for row in stale_to_close(settings, now)]
-	closed = 0
-	with schema_answers_kept():
-		for start in range(0, len(candidates), batch_size):
-			closed += close_batch(settings, now, candidates[start : start + batch_size], failed)
-			if not frappe.flags.in_test:
-				frappe.db.commit()
-			done = min(start + batch_size, len(candidates))
-			frappe.publish_progress(
-				done * 100 / len(candidates),
-				title=_("Auto-closing stale opportunities"),
-				description=_("{0} of {1}").format(done, len(candidates)),
-			)
-	return closed
-
-
-def close_batch(settings, now, names: list[str], failed: list[str]) -> int:
-	"""Those of `names` still stale (activity since the candidates were found keeps one
-	open), each saved on its own savepoint: one that fails is rolled back, logged (Error
-	Log) and skipped."""
-	closed = []
-	still_stale = load_opportunities([row.name for row in stale_to_close(settings, now, names)])
-	for name in names:
-		if name not in still_stale:
-			continue
-		frappe.db.savepoint(SAVEPOINT)
-		try:
-			close(still_stale[name], settings)
-			closed.append(name)
-		except Exception:
-			if not rolled_back_to_savepoint():
-				# the database ended the whole transaction (a deadlock): this batch's closes
-				# so far are undone too, and stay stale for the next run
-				closed.clear()
-			failed.append(name)
-			frappe.log_error(
-				title=_("Opportunity auto-close failed for {0}").format(name),
-				reference_doctype="Opportunity",
-				reference_name=name,
-			)
-	return len(closed)
-
-
-def rolled_back_to_savepoint() -> bool:
-	try:
-		frappe.db.rollback(save_point=SAVEPOINT)
-		return True
-	except Exception:
-		frappe.db.rollback()
-		return False
-
-
-@contextmanager
-def schema_answers_kept():
-	"""ERPNext's `Opportunity.validate` (`map_fields`) asks the database, for every empty
-	field of the opportunity, whether the party's doctype has a field of that name: some
-	fifty queries a save, two thirds of its time. The schema doesn't change while the job
-	runs, so the answers are kept for the run; each save is otherwise the same."""
-	db = frappe.db
-	db.field_exists = functools.cache(db.field_exists)
-	try:
-		yield
-	finally:
-		del db.field_exists
-
-
-def load_opportunities(names: list[str]) -> dict:
-	"""The opportunities as `frappe.get_doc` loads them, read in one query for them and one
-	a child table instead of one plus one a child table each."""
-	if not names:
-		return {}
-	tables = frappe.get_meta("Opportunity").get_table_fields()
-	rows = frappe.db.get_values("Opportunity", {"name": ("in", names)}, "*", as_dict=True)
-	children = {row.name: {table.fieldname: [] for table in tables} for row in rows}
-	for table in tables:
-		for child in frappe.db.get_values(
-			table.options,
-			{"parent": ("in", names), "parenttype": "Opportunity", "parentfield": table.fieldname},
-			"*",
-			as_dict=True,
-			order_by="idx asc",
-		):
-			children[child.parent][table.fieldname].append(child)
-	return {row.name: frappe.get_doc({**row, **children[row.name], "doctype": "Opportunity"}) for row in rows}
+	done = save_each(
+		"Opportunity",
+		candidates,
+		change=lambda doc: close(doc, settings),
+		why=_("via auto-close: no activity for {0} days", site_language()).format(settings.idle_days),
+		batch_size=batch_size,
+		still_due=lambda batch: [row.name for row in stale_to_close(settings, now, batch)],
+	)
+	failed.extend(done["failed"])
+	return len(done["saved"])
 
 
 def close(doc, settings) -> None:
-	"""As ERPNext's job: the new status, saved (and the lost reason when marked Lost)."""
+	"""As ERPNext's job: the new status (and the lost reason when marked Lost); saved by
+	save_each."""
 	doc.status = settings.action
-	if settings.action == LOST_STATUS:
-		doc.set("lost_reasons", [{"lost_reason": settings.lost_reason}])
-	doc.flags.ignore_permissions = True
-	doc.flags.ignore_mandatory = True
-	# why, on the timeline: "… changed the value of Status from Replied to Closed via auto-close …"
-	doc.flags.updater_reference = {
-		"doctype": SETTINGS,
-		"docname": SETTINGS,
-		"label": _("via auto-close: no activity for {0} days", site_language()).format(settings.idle_days),
-	}
-	doc.save(ignore_version=False)  # its Version, under tests too
+	if settings.action == LOST_STATUS and settings.lost_reason not in {
+		r.lost_reason for r in doc.lost_reasons
+	}:
+		doc.append("lost_reasons", {"lost_reason": settings.lost_reason})
 
 
 def keep_summary(summary: dict, now) -> None:

@@ -224,16 +224,6 @@ class TestAutoClose(FrappeTestCase):
 			)
 		)
 
-	def test_a_batch_loads_each_opportunity_as_get_doc_does(self):
-		rival = frappe.get_doc({"doctype": "Competitor", "competitor_name": "_OppExt Batch Rival"})
-		rival.insert(ignore_if_duplicate=True)
-		name = stale(competitor_details=[{"competitor": rival.name}])
-		other = stale()
-		loaded = auto_close.load_opportunities([name, other])
-		for each in (name, other):
-			self.assertEqual(loaded[each].as_dict(), frappe.get_doc("Opportunity", each).as_dict(), each)
-		self.assertEqual([row.competitor for row in loaded[name].competitor_details], [rival.name])
-
 	def test_closing_closes_assignment_and_follow_up_event(self):
 		owner = make_user("oppext-owner@example.com", ["Sales User"])
 		opportunity = make_opportunity(

@@ -7,10 +7,10 @@ import time
 import frappe
 from frappe import _
 from frappe.utils import cint, flt, now_datetime
-from pymysql.converters import escape_item
 
-from opportunity_ext.automation.auto_close import load_opportunities, schema_answers_kept, site_language
+from opportunity_ext.automation.auto_close import site_language
 from opportunity_ext.constants import OPEN_STATUSES, SETTINGS
+from opportunity_ext.utils.jobs import save_each
 from opportunity_ext.win_model import metrics
 from opportunity_ext.win_model.dataset import closed_snapshots, open_snapshots, stage_defaults
 from opportunity_ext.win_model.scoring import probability, score
@@ -240,7 +240,7 @@ def rescore(company: str, batch_size: int = RESCORE_BATCH, now=None, save_batch:
 			scored.append((name, learned, json.dumps(factors, ensure_ascii=False)))
 			if name in following and round(flt(following[name]), 2) != round(learned, 2):
 				to_save[name] = None  # the save's validate sets Probability from the learned value
-		update_rows(SCORED_FIELDS, scored)
+		update_scores(scored)
 		if not frappe.flags.in_test:
 			frappe.db.commit()
 	frappe.clear_document_cache("Opportunity")
@@ -250,12 +250,12 @@ def rescore(company: str, batch_size: int = RESCORE_BATCH, now=None, save_batch:
 
 
 SCORED_FIELDS = ("learned_win_probability", "win_factors")
-SAVEPOINT = "oppext_win_model_rescore"
 
 
 def deals_back_to_stage_default(company: str) -> dict[str, float]:
-	"""A model refused after it drove Probability: the open deals that followed it (and had
-	a learned value), with their stage's default probability where it differs from theirs."""
+	"""A model refused after it drove Probability: the open deals that follow the learned value,
+	with their stage's default probability where it differs from theirs (read from the deals
+	alone, so one whose save failed is found again by the next training)."""
 	opp = frappe.qb.DocType("Opportunity")
 	stage = frappe.qb.DocType("Sales Stage")
 	return dict(
@@ -267,7 +267,6 @@ def deals_back_to_stage_default(company: str) -> dict[str, float]:
 			(opp.company == company)
 			& opp.status.isin(list(OPEN_STATUSES))
 			& (opp.use_learned_probability == 1)
-			& (opp.learned_win_probability > 0)
 			& (stage.default_probability > 0)
 			& (opp.probability != stage.default_probability)
 		)
@@ -276,72 +275,24 @@ def deals_back_to_stage_default(company: str) -> dict[str, float]:
 
 
 def save_deals(probabilities: dict, label: str, batch_size: int = SAVE_BATCH) -> dict:
-	"""Load and save each deal, as the auto-close does: a system job (no permission check,
-	mandatory fields not asked), its Version kept and saying why; each on its own savepoint,
-	one that fails is rolled back, logged (Error Log) and skipped; committed per batch.
-	`probabilities` maps a deal to the Probability to give it, or to None when the save's
-	own rules set it (the learned value, in validate). Returns the counts."""
-	names = list(probabilities)
-	done = {"saved": 0, "failed": 0}
-	if not names:
-		return done
-	reference = {"doctype": SETTINGS, "docname": SETTINGS, "label": label}
-	with schema_answers_kept():
-		for start in range(0, len(names), batch_size):
-			batch = names[start : start + batch_size]
-			docs = load_opportunities(batch)
-			saved = 0
-			for name in batch:
-				if name not in docs:
-					continue
-				doc = docs[name]
-				frappe.db.savepoint(SAVEPOINT)
-				try:
-					if probabilities[name] is not None:
-						doc.probability = probabilities[name]
-					doc.flags.ignore_permissions = True
-					doc.flags.ignore_mandatory = True
-					doc.flags.updater_reference = reference
-					doc.save(ignore_version=False)  # its Version, under tests too
-					saved += 1
-				except Exception:
-					done["failed"] += 1
-					try:
-						frappe.db.rollback(save_point=SAVEPOINT)
-					except Exception:
-						# the database ended the whole transaction (a deadlock): this batch's
-						# saves so far are undone too; the next training does them again
-						frappe.db.rollback()
-						saved = 0
-					frappe.log_error(
-						title=f"Win Model: saving {name} after re-scoring failed",
-						reference_doctype="Opportunity",
-						reference_name=name,
-					)
-			done["saved"] += saved
-			if not frappe.flags.in_test:
-				frappe.db.commit()
-	return done
+	"""Load and save each deal as a system job (utils.jobs.save_each), its Version saying why.
+	`probabilities` maps a deal to the Probability to give it, or to None when the save's own
+	rules set it (the learned value, in validate). Returns the counts."""
+
+	def change(doc):
+		if probabilities[doc.name] is not None:
+			doc.probability = probabilities[doc.name]
+
+	done = save_each("Opportunity", list(probabilities), change, label, batch_size)
+	return {"saved": len(done["saved"]), "failed": len(done["failed"])}
 
 
-def update_rows(fields: tuple, rows: list[tuple]) -> None:
-	"""Set `fields` of many opportunities at once, (name, *values) a row: one UPDATE joined to
-	the rows as a derived table, values escaped by the driver (a statement a row took 1.7 ms).
-	For derived fields only (the learned score): a change of the deal is a save."""
-	if not rows:
-		return
-	columns = ("name", *fields)
-	selects = " union all ".join(
-		"select "
-		+ ", ".join(
-			f"{escape_item(value, 'utf8mb4')} as `{column}`"
-			for value, column in zip(row, columns, strict=True)
-		)
-		if index == 0
-		else "select " + ", ".join(escape_item(value, "utf8mb4") for value in row)
-		for index, row in enumerate(rows)
-	)
-	assignments = ", ".join(f"opportunity.`{field}` = scored.`{field}`" for field in fields)
-	frappe.db.sql(
-		f"update `tabOpportunity` opportunity join ({selects}) scored on scored.name = opportunity.name set {assignments}"
+def update_scores(rows: list[tuple]) -> None:
+	"""The learned score of many opportunities, (name, probability, factors) a row, with
+	Frappe's bulk update: derived fields only (a change of the deal is a save)."""
+	frappe.db.bulk_update(
+		"Opportunity",
+		{name: dict(zip(SCORED_FIELDS, values, strict=True)) for name, *values in rows},
+		chunk_size=500,
+		update_modified=False,
 	)
