@@ -20,7 +20,7 @@ from frappe.model.dynamic_links import get_dynamic_links
 from frappe.model.rename_doc import get_link_fields
 from frappe.utils import get_datetime, now_datetime
 
-from opportunity_ext.constants import CLOSED_STATUS
+from opportunity_ext.constants import CLOSED_STATUS, FINAL_STATUSES
 from opportunity_ext.duplicates import find, rules
 from opportunity_ext.lifecycle.funnel import stage_positions
 from opportunity_ext.lifecycle.rules import SERVER_OWNED_FIELDS
@@ -100,9 +100,15 @@ def check_can_merge(kept: str, merged: str) -> None:
 	rows = frappe.get_all(
 		OPPORTUNITY,
 		filters={"name": ("in", [kept, merged])},
-		fields=["name", "company", "merged_into"],
+		fields=["name", "company", "merged_into", "status"],
 	)
 	by_name = {row.name: row for row in rows}
+	if by_name[merged].status in FINAL_STATUSES:
+		frappe.throw(
+			_("Opportunity {0} is {1}: only an open opportunity can be merged into another.").format(
+				merged, _(by_name[merged].status)
+			)
+		)
 	for name in (kept, merged):
 		if by_name[name].merged_into:
 			frappe.throw(
@@ -261,7 +267,9 @@ def merge(kept: str, merged: str, choices: dict) -> "frappe.Document":
 	keep_doc.save()
 
 	other_doc.reload()
-	other_doc.db_set({"status": CLOSED_STATUS, "merged_into": kept})
+	other_doc.status = CLOSED_STATUS
+	other_doc.flags.merged_into = kept  # keep_merged_into takes it from the merge alone
+	other_doc.save()
 
 	after = {name: snapshot(name) for name in (kept, merged)}
 	created_history = sorted(set(history_rows([kept, merged])) - history_before)
