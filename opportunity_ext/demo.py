@@ -82,7 +82,7 @@ CONTACT_NAMES = {
 }  # fmt: skip
 # The first deals end as every card and report needs on day one: won and lost this month,
 # an open deal that moved and slipped lately
-SURE_FATES = ("won", "lost", "open", "won")
+SURE_FATES = ("won", "won", "won", "lost", "open", "won")
 # Of the older deals, the share closed straight from the pipeline; of the quoted ones, the
 # share ordered or declared lost: with the default 200 deals, well over the win model's
 # 50 won and 50 lost
@@ -96,6 +96,7 @@ class DemoMaker:
 	def __init__(self, count: int):
 		self.count = count
 		self.rng = random.Random(SEED)
+		self.orders = 0  # the first quotation that closes is ordered: a balance to show
 		language = (frappe.db.get_single_value("System Settings", "language") or "en")[:2]
 		self.language = language if language in WORDS else "en"
 		self.words = WORDS[self.language]
@@ -340,7 +341,10 @@ class DemoMaker:
 			"party_name": party,
 			"company": self.company,
 			"transaction_date": opened,
-			"opportunity_owner": rng.choice(self.sellers),
+			# the sure deals go round the sellers: each has a win this month to attain
+			"opportunity_owner": self.sellers[(number + 1) % len(self.sellers)]
+			if number < len(SURE_FATES)
+			else rng.choice(self.sellers),
 			"sales_stage": self.stages[0] if self.stages else None,  # every path starts there
 			"territory": rng.choice(self.territories),
 			"campaign": rng.choice(self.campaigns) if rng.random() < 0.6 else None,
@@ -461,7 +465,8 @@ class DemoMaker:
 		if quoted > self.today:
 			return
 		closes = self.rng.random() < QUOTED_CLOSED_SHARE
-		fate = "won" if closes and self.rng.random() < chance else "lost" if closes else "waiting"
+		won = closes and (self.rng.random() < chance or not self.orders)
+		fate = "won" if won else "lost" if closes else "waiting"
 		with recorded_at(f"{quoted} 11:00:00"):
 			quotation = make_quotation(opportunity.name)
 			quotation.transaction_date = quoted
@@ -488,6 +493,7 @@ class DemoMaker:
 		from erpnext.selling.doctype.quotation.quotation import make_sales_order
 		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
 
+		self.orders += 1
 		ordered = min(getdate(add_days(quoted, self.rng.randint(2, 20))), self.today)
 		order = make_sales_order(quotation.name)
 		order.transaction_date = ordered
@@ -509,7 +515,8 @@ class DemoMaker:
 		invoice.submit()
 		self.record(invoice)
 
-		share = self.rng.choice((0, 0.5, 1, 1))
+		# the first order is half paid (with the credit note); the others as chance has it
+		share = 0.5 if self.orders == 1 else self.rng.choice((0, 0.5, 1, 1))
 		if share:
 			payment = get_payment_entry("Sales Invoice", invoice.name)
 			payment.posting_date = min(getdate(add_days(ordered, self.rng.randint(5, 40))), self.today)
